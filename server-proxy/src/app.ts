@@ -1,0 +1,170 @@
+/**
+ * The HTTP application. `buildApp` wires routes, authentication and the error
+ * handler and never listens (main.ts does), so tests drive it in-process with
+ * `app.inject`.
+ */
+import Fastify, {
+  FastifyError,
+  FastifyInstance,
+  FastifyServerFactory,
+  LogController
+} from 'fastify';
+import type { IAuthenticator } from './auth';
+import { CapabilityService } from './capabilities';
+import type { IHpcConfig } from './config';
+import { errorBody, errors, HpcError } from './errors';
+import { Executor } from './exec';
+import { versionRoutes } from './routes/version';
+
+export interface IAppOptions {
+  config: IHpcConfig;
+  auth: IAuthenticator;
+  /** Where the API lives: `/` behind jupyter-server-proxy, `{base}hpc/` in front mode. */
+  basePath?: string;
+  /** The user's notebook root: paths from clients are confined to it. */
+  root: string;
+  executor?: Executor;
+  capabilities?: CapabilityService;
+  /** pino level, or false for no logs (tests). */
+  logLevel?: string | false;
+  /** Front mode routes non-`hpc/` traffic to Jupyter through its own server. */
+  serverFactory?: FastifyServerFactory;
+}
+
+/** Services shared by every route. */
+export interface IServices {
+  config: IHpcConfig;
+  root: string;
+  executor: Executor;
+  capabilities: CapabilityService;
+}
+
+/** `x` → `/x/`, `` → `/`. */
+export function normalizeBasePath(base = '/'): string {
+  const trimmed = base.replace(/^\/+|\/+$/g, '');
+  return trimmed ? `/${trimmed}/` : '/';
+}
+
+export function buildApp(options: IAppOptions): FastifyInstance {
+  const executor =
+    options.executor ??
+    new Executor({
+      maxConcurrent: options.config.exec.maxConcurrent,
+      defaultTimeoutMs: options.config.exec.timeoutSeconds * 1000
+    });
+  const services: IServices = {
+    config: options.config,
+    root: options.root,
+    executor,
+    capabilities:
+      options.capabilities ??
+      new CapabilityService({ executor, config: options.config })
+  };
+  const app = Fastify({
+    logger:
+      options.logLevel === false
+        ? false
+        : { level: options.logLevel ?? 'info', stream: process.stderr },
+    // Per-request lines would log every poll; errors are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: 1 << 20,
+    serverFactory: options.serverFactory,
+    routerOptions: { ignoreTrailingSlash: true },
+    // Refuse unknown fields (400) instead of silently dropping them.
+    ajv: { customOptions: { removeAdditional: false } }
+  });
+
+  // Jupyter's ServerConnection labels even body-less requests as JSON: an
+  // empty body is "no body", anything else must be valid JSON.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    (_request, body, done) => {
+      const text = String(body);
+      if (!text.trim()) {
+        done(null, undefined);
+        return;
+      }
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        done(
+          errors.badRequest(
+            'The request body is not valid JSON.',
+            'INVALID_JSON'
+          ),
+          undefined
+        );
+      }
+    }
+  );
+
+  app.addHook('onRequest', async request => {
+    await options.auth.check({
+      method: request.method,
+      headers: request.headers
+    });
+  });
+  // Jupyter's ServerConnection appends `?<timestamp>` (a cache buster) unless
+  // told otherwise: tolerate it so that strict query schemas don't refuse it.
+  app.addHook('preValidation', async request => {
+    const query = request.query as Record<string, unknown> | undefined;
+    for (const key of Object.keys(query ?? {})) {
+      if (/^\d+$/.test(key) && query?.[key] === '') {
+        delete query[key];
+      }
+    }
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    reply.header('cache-control', 'no-store');
+  });
+
+  app.setErrorHandler((error: FastifyError | HpcError, request, reply) => {
+    if (error instanceof HpcError) {
+      if (error.statusCode >= 500) {
+        request.log.warn({ code: error.code }, error.message);
+      }
+      return reply.status(error.statusCode).send(errorBody(error));
+    }
+    if (error.validation) {
+      const bad = errors.badRequest(
+        `Invalid request: ${error.message}`,
+        'INVALID_INPUT'
+      );
+      return reply.status(400).send(errorBody(bad));
+    }
+    if (error.statusCode && error.statusCode < 500) {
+      const e = new HpcError(
+        error.statusCode,
+        error.code || 'BAD_REQUEST',
+        error.message
+      );
+      return reply.status(error.statusCode).send(errorBody(e));
+    }
+    request.log.error({ err: error }, 'unhandled error');
+    const e = new HpcError(
+      500,
+      'INTERNAL',
+      'Internal server error: see the server log.'
+    );
+    return reply.status(500).send(errorBody(e));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const e = errors.notFound(
+      `No such route: ${request.method} ${request.url.split('?')[0]}`
+    );
+    return reply.status(404).send(errorBody(e));
+  });
+
+  const prefix = normalizeBasePath(options.basePath).replace(/\/$/, '');
+  void app.register(versionRoutes(services), { prefix });
+  app.addHook('onClose', async () => executor.dispose());
+  // Start detecting at once: the first page load should not wait for it.
+  app.addHook('onReady', async () => {
+    void services.capabilities
+      .get()
+      .catch(err => app.log.warn({ err }, 'capability detection failed'));
+  });
+  return app;
+}

@@ -1,0 +1,223 @@
+/**
+ * The site configuration: one JSON file (`--config`), validated against a
+ * schema at start-up with every problem reported by its JSON path. Key names
+ * are the contract of DESIGN.md ("Configuration").
+ */
+import Ajv, { ErrorObject } from 'ajv';
+import { readFileSync } from 'node:fs';
+
+export interface IProfile {
+  name: string;
+  description?: string;
+  partition?: string;
+  account?: string;
+  qos?: string;
+  time?: string;
+  nodes?: number;
+  cpus?: number;
+  memory?: string;
+  gpus?: number;
+  modules?: string[];
+  directives?: string[];
+}
+
+export interface IHpcConfig {
+  slurm: {
+    pollSeconds: number;
+    minPollSeconds: number;
+    clusters: string[];
+    profiles: IProfile[];
+  };
+  resources: { sampleSeconds: number; historySeconds: number; warnAt: number };
+  dask: {
+    python: string;
+    maxWorkers: number;
+    slurmDefaults: { partition: string | null; walltime: string };
+  };
+  gallery: {
+    catalogues: string[];
+    destination: string;
+    stagingDir: string | null;
+    reviewers: string[];
+  };
+  exec: { maxConcurrent: number; timeoutSeconds: number };
+  capabilities: { ttlSeconds: number };
+}
+
+const slurmName = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' };
+
+/** JSON Schema of the file; `default`s fill in what the admin left out. */
+export const CONFIG_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    slurm: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        pollSeconds: { type: 'number', minimum: 1, default: 30 },
+        minPollSeconds: { type: 'number', minimum: 10, default: 10 },
+        clusters: { type: 'array', items: slurmName, default: [] },
+        profiles: {
+          type: 'array',
+          default: [],
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['name'],
+            properties: {
+              name: { type: 'string', minLength: 1, maxLength: 64 },
+              description: { type: 'string', maxLength: 1000 },
+              partition: slurmName,
+              account: slurmName,
+              qos: slurmName,
+              time: { type: 'string', pattern: '^[0-9:-]{1,16}$' },
+              nodes: { type: 'integer', minimum: 1 },
+              cpus: { type: 'integer', minimum: 1 },
+              memory: { type: 'string', pattern: '^[0-9]+[KMGT]?$' },
+              gpus: { type: 'integer', minimum: 0 },
+              modules: {
+                type: 'array',
+                items: { type: 'string', pattern: '^[A-Za-z0-9_./+-]+$' }
+              },
+              directives: {
+                type: 'array',
+                items: { type: 'string', pattern: '^#SBATCH [^\\n]+$' }
+              }
+            }
+          }
+        }
+      }
+    },
+    resources: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        sampleSeconds: { type: 'number', minimum: 0.2, default: 1 },
+        historySeconds: { type: 'number', minimum: 10, default: 3600 },
+        warnAt: {
+          type: 'number',
+          exclusiveMinimum: 0,
+          maximum: 1,
+          default: 0.8
+        }
+      }
+    },
+    dask: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        python: { type: 'string', minLength: 1, default: '/usr/bin/python3' },
+        maxWorkers: { type: 'integer', minimum: 1, default: 100 },
+        slurmDefaults: {
+          type: 'object',
+          additionalProperties: false,
+          default: {},
+          properties: {
+            partition: { anyOf: [slurmName, { type: 'null' }], default: null },
+            walltime: {
+              type: 'string',
+              pattern: '^[0-9:-]{1,16}$',
+              default: '01:00:00'
+            }
+          }
+        }
+      }
+    },
+    gallery: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        catalogues: { type: 'array', items: { type: 'string' }, default: [] },
+        destination: { type: 'string', minLength: 1, default: 'examples' },
+        stagingDir: { type: ['string', 'null'], default: null },
+        reviewers: { type: 'array', items: { type: 'string' }, default: [] }
+      }
+    },
+    exec: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        maxConcurrent: { type: 'integer', minimum: 1, maximum: 64, default: 8 },
+        timeoutSeconds: { type: 'number', minimum: 1, default: 30 }
+      }
+    },
+    capabilities: {
+      type: 'object',
+      additionalProperties: false,
+      default: {},
+      properties: {
+        ttlSeconds: { type: 'number', minimum: 5, default: 300 }
+      }
+    }
+  }
+} as const;
+
+/** Raised for a config file that can't be read or doesn't validate. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[]
+  ) {
+    super(
+      `invalid configuration in ${source}:\n  - ${problems.join('\n  - ')}`
+    );
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+const validate = ajv.compile(CONFIG_SCHEMA);
+
+function describe(e: ErrorObject): string {
+  const where = e.instancePath || '(top level)';
+  if (e.keyword === 'additionalProperties') {
+    const extra = (e.params as { additionalProperty: string })
+      .additionalProperty;
+    return `${where}: unknown key "${extra}"`;
+  }
+  return `${where}: ${e.message ?? 'is invalid'}`;
+}
+
+/** Validates a parsed config object, filling in defaults. */
+export function parseConfig(raw: unknown, source = 'config'): IHpcConfig {
+  const data: unknown = raw === undefined || raw === null ? {} : raw;
+  if (!validate(data)) {
+    throw new ConfigError(source, (validate.errors ?? []).map(describe));
+  }
+  const config = data as unknown as IHpcConfig;
+  if (config.slurm.pollSeconds < config.slurm.minPollSeconds) {
+    throw new ConfigError(source, [
+      `/slurm/pollSeconds: ${config.slurm.pollSeconds} is below the site's floor /slurm/minPollSeconds (${config.slurm.minPollSeconds})`
+    ]);
+  }
+  return config;
+}
+
+/** Reads and validates the config file; no file means all defaults. */
+export function loadConfig(file?: string): IHpcConfig {
+  if (!file) {
+    return parseConfig({}, 'defaults');
+  }
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new ConfigError(file, [
+      `cannot read the file: ${(e as Error).message}`
+    ]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(file, [`not valid JSON: ${(e as Error).message}`]);
+  }
+  return parseConfig(raw, file);
+}

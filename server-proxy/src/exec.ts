@@ -1,0 +1,354 @@
+/**
+ * The one place where the server runs commands (DESIGN.md, "Rules the server
+ * never breaks"): argument arrays and never a shell, an environment built from
+ * an allow-list, a timeout that kills the whole process group, bounded output
+ * and a concurrency limit. Everything else calls `Executor.run`.
+ */
+import { spawn } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
+import { delimiter, isAbsolute, join } from 'node:path';
+
+/**
+ * Variables passed through to commands. Everything else is dropped, which
+ * strips `SQUEUE_*`, `SLURM_TIME_FORMAT`, `SLURM_CLUSTERS`, `SBATCH_*` and the
+ * job-context `SLURM_*` of a Jupyter server that itself runs inside a job.
+ * `SLURM_CONF` is kept: sites use it to point clients at their controller.
+ */
+const ALLOWED_ENV = [
+  'PATH',
+  'HOME',
+  'USER',
+  'LOGNAME',
+  'LANG',
+  'LANGUAGE',
+  'TZ',
+  'TMPDIR',
+  'SLURM_CONF'
+];
+const ALLOWED_ENV_PREFIXES = ['LC_'];
+
+/** Builds a command environment from `source` keeping only allowed names. */
+export function cleanEnv(
+  source: NodeJS.ProcessEnv,
+  extra: Record<string, string> = {}
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(source)) {
+    if (value === undefined) {
+      continue;
+    }
+    if (
+      ALLOWED_ENV.includes(name) ||
+      ALLOWED_ENV_PREFIXES.some(p => name.startsWith(p))
+    ) {
+      env[name] = value;
+    }
+  }
+  return { ...env, ...extra };
+}
+
+/** Finds an executable the way `execvp` would, without running anything. */
+export function which(
+  command: string,
+  path = process.env.PATH ?? ''
+): string | null {
+  const candidates = isAbsolute(command)
+    ? [command]
+    : command.includes('/')
+      ? []
+      : path
+          .split(delimiter)
+          .filter(Boolean)
+          .map(dir => join(dir, command));
+  for (const candidate of candidates) {
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not here: try the next directory
+    }
+  }
+  return null;
+}
+
+export interface IRunOptions {
+  /** Kill the process group after this many milliseconds. */
+  timeoutMs?: number;
+  /** Keep at most this many bytes of each stream (the rest is drained). */
+  maxOutputBytes?: number;
+  /** Written to the command's stdin, which is then closed. */
+  input?: string;
+  cwd?: string;
+  /** Variables added to the allow-listed environment. */
+  env?: Record<string, string>;
+  /** Aborting kills the process group, like a timeout. */
+  signal?: AbortSignal;
+}
+
+export interface IRunResult {
+  command: string;
+  args: string[];
+  /** Exit code, or null when the process was killed by a signal. */
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  /** True when some output was dropped because of `maxOutputBytes`. */
+  truncated: boolean;
+  timedOut: boolean;
+  durationMs: number;
+}
+
+/** Raised when the command could not be started at all (ENOENT, EACCES). */
+export class SpawnError extends Error {
+  constructor(
+    readonly command: string,
+    readonly errno: string,
+    message: string
+  ) {
+    super(message);
+    this.name = 'SpawnError';
+  }
+}
+
+export interface IExecutorOptions {
+  maxConcurrent?: number;
+  defaultTimeoutMs?: number;
+  defaultMaxOutputBytes?: number;
+  /** The environment the allow-list is applied to (default: process.env). */
+  baseEnv?: NodeJS.ProcessEnv;
+  /** Grace period between SIGTERM and SIGKILL of a timed-out group. */
+  killGraceMs?: number;
+}
+
+/**
+ * Runs commands with a concurrency limit. Every process is the leader of its
+ * own process group so that a timeout (or `dispose`) kills its children too.
+ */
+export class Executor {
+  constructor(options: IExecutorOptions = {}) {
+    this._maxConcurrent = options.maxConcurrent ?? 8;
+    this._defaultTimeoutMs = options.defaultTimeoutMs ?? 30_000;
+    this._defaultMaxOutputBytes = options.defaultMaxOutputBytes ?? 16 << 20;
+    this._baseEnv = options.baseEnv ?? process.env;
+    this._killGraceMs = options.killGraceMs ?? 2_000;
+  }
+
+  /** Commands running now. */
+  get running(): number {
+    return this._running;
+  }
+
+  /** Commands waiting for a slot. */
+  get queued(): number {
+    return this._queue.length;
+  }
+
+  /** The PATH commands are looked up in. */
+  get path(): string {
+    return this._baseEnv.PATH ?? '';
+  }
+
+  /** Resolves a command name against the commands' PATH. */
+  which(command: string): string | null {
+    return which(command, this.path);
+  }
+
+  /**
+   * Runs `command` with `args` (never through a shell). Resolves with the exit
+   * status whatever it is; rejects with `SpawnError` only when the command
+   * could not be started.
+   */
+  async run(
+    command: string,
+    args: readonly string[],
+    options: IRunOptions = {}
+  ): Promise<IRunResult> {
+    if (this._disposed) {
+      throw new SpawnError(command, 'EDISPOSED', 'the server is shutting down');
+    }
+    await this._acquire();
+    try {
+      return await this._spawn(command, [...args], options);
+    } finally {
+      this._release();
+    }
+  }
+
+  /** Kills every running process group; later `run` calls fail. */
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    for (const pid of this._pids) {
+      killGroup(pid, 'SIGKILL');
+    }
+    for (const waiter of this._queue.splice(0)) {
+      waiter();
+    }
+  }
+
+  private _spawn(
+    command: string,
+    args: string[],
+    options: IRunOptions
+  ): Promise<IRunResult> {
+    const started = Date.now();
+    const limit = options.maxOutputBytes ?? this._defaultMaxOutputBytes;
+    const timeoutMs = options.timeoutMs ?? this._defaultTimeoutMs;
+    return new Promise((resolve, reject) => {
+      const child = spawn(command, args, {
+        shell: false,
+        detached: true, // own process group: a timeout kills the whole tree
+        cwd: options.cwd,
+        env: cleanEnv(this._baseEnv, options.env),
+        stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe']
+      });
+      const out = new BoundedBuffer(limit);
+      const err = new BoundedBuffer(limit);
+      let timedOut = false;
+      let killTimer: NodeJS.Timeout | undefined;
+      const kill = (): void => {
+        if (child.pid === undefined || child.exitCode !== null) {
+          return;
+        }
+        killGroup(child.pid, 'SIGTERM');
+        killTimer = setTimeout(
+          () => child.pid !== undefined && killGroup(child.pid, 'SIGKILL'),
+          this._killGraceMs
+        );
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        kill();
+      }, timeoutMs);
+      const onAbort = (): void => kill();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      if (child.pid !== undefined) {
+        this._pids.add(child.pid);
+      }
+      child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+      if (options.input !== undefined && child.stdin) {
+        // A command that exits without reading its input closes the pipe.
+        child.stdin.on('error', () => undefined);
+        child.stdin.end(options.input);
+      }
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        options.signal?.removeEventListener('abort', onAbort);
+        if (child.pid !== undefined) {
+          this._pids.delete(child.pid);
+        }
+      };
+      child.on('error', (e: NodeJS.ErrnoException) => {
+        cleanup();
+        clearTimeout(killTimer);
+        reject(
+          new SpawnError(
+            command,
+            e.code ?? 'EUNKNOWN',
+            e.code === 'ENOENT'
+              ? `${command}: command not found`
+              : `${command}: ${e.message}`
+          )
+        );
+      });
+      child.on('close', (code, signal) => {
+        cleanup();
+        clearTimeout(killTimer);
+        resolve({
+          command,
+          args,
+          code,
+          signal,
+          stdout: out.text(),
+          stderr: err.text(),
+          truncated: out.truncated || err.truncated,
+          timedOut,
+          durationMs: Date.now() - started
+        });
+      });
+    });
+  }
+
+  private _acquire(): Promise<void> {
+    if (this._running < this._maxConcurrent) {
+      this._running++;
+      return Promise.resolve();
+    }
+    return new Promise(resolve =>
+      this._queue.push(() => {
+        this._running++;
+        resolve();
+      })
+    );
+  }
+
+  private _release(): void {
+    this._running--;
+    const next = this._queue.shift();
+    if (next) {
+      next();
+    }
+  }
+
+  private _maxConcurrent: number;
+  private _defaultTimeoutMs: number;
+  private _defaultMaxOutputBytes: number;
+  private _baseEnv: NodeJS.ProcessEnv;
+  private _killGraceMs: number;
+  private _running = 0;
+  private _queue: Array<() => void> = [];
+  private _pids = new Set<number>();
+  private _disposed = false;
+}
+
+/** Signals a process group; the group may already be gone. */
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already exited
+  }
+}
+
+/** Collects a stream up to a byte limit and drains (drops) the rest. */
+class BoundedBuffer {
+  constructor(private readonly _limit: number) {}
+
+  truncated = false;
+
+  push(chunk: Buffer): void {
+    const room = this._limit - this._size;
+    if (room <= 0) {
+      this.truncated = true;
+      return;
+    }
+    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    this.truncated ||= kept.length < chunk.length;
+    this._chunks.push(kept);
+    this._size += kept.length;
+  }
+
+  text(): string {
+    return Buffer.concat(this._chunks).toString('utf8');
+  }
+
+  private _chunks: Buffer[] = [];
+  private _size = 0;
+}
+
+/** The last non-empty line of a command's stderr (else stdout), for messages. */
+export function lastLine(
+  result: Pick<IRunResult, 'stdout' | 'stderr'>
+): string {
+  const nonEmpty = (text: string): string[] =>
+    text
+      .split('\n')
+      .map(l => l.trim())
+      .filter(Boolean);
+  const err = nonEmpty(result.stderr);
+  return (err.length ? err : nonEmpty(result.stdout)).pop() ?? '';
+}

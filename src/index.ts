@@ -1,0 +1,13 @@
+/**
+ * jupyterlab-hpc: the suite's plugins. Each feature adds its plugin here.
+ */
+import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { corePlugin, statusPlugin } from './core/plugin';
+
+export { IHpcServer } from './tokens';
+export type { HandshakeState, ICapabilities, IVersionInfo } from './tokens';
+export { HpcRequestError, requestAPI } from './request';
+
+const plugins: JupyterFrontEndPlugin<unknown>[] = [corePlugin, statusPlugin];
+
+export default plugins;

@@ -1,0 +1,41 @@
+// Galata (JupyterLab's UI-test fixtures) on plain Playwright with Debian's
+// chromium, against the real stack: hpc-proxy in front mode, starting the
+// test-bed JupyterLab (serve.py on Debian's jupyter_server), real Slurm.
+const base = require('@jupyterlab/galata/lib/playwright-config');
+
+const port = process.env.HPC_UI_PORT || '8898';
+
+module.exports = {
+  ...base,
+  testDir: 'tests',
+  reporter: process.env.HPC_UI_REPORT
+    ? [['list'], ['json', { outputFile: process.env.HPC_UI_REPORT }]]
+    : [['list']],
+  workers: 1,
+  retries: 0,
+  timeout: 60000,
+  use: {
+    ...base.use,
+    baseURL: `http://127.0.0.1:${port}`,
+    video: 'off', // needs Playwright's own ffmpeg download
+    trace: 'off',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync'
+      ]
+    }
+  },
+  webServer: {
+    command: `bash start-test-server.sh ${port}`,
+    url: `http://127.0.0.1:${port}/api/status`,
+    reuseExistingServer: false,
+    timeout: 120000
+  }
+};
