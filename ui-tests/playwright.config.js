@@ -36,6 +36,8 @@ module.exports = {
     command: `bash start-test-server.sh ${port}`,
     url: `http://127.0.0.1:${port}/api/status`,
     reuseExistingServer: false,
-    timeout: 120000
+    timeout: 120000,
+    // SIGTERM, not SIGKILL: hpc-proxy stops Jupyter, which stops its kernels.
+    gracefulShutdown: { signal: 'SIGTERM', timeout: 10000 }
   }
 };

@@ -4,7 +4,8 @@ by Debian's jupyterlab_server (LabServerApp) on Debian's jupyter_server 1.23.
 Run with Debian's interpreter (the pyenv python3 on PATH can't see it):
     /usr/bin/python3 serve.py --port=8888 --ServerApp.root_dir=DIR [--ServerApp.token=T]
 
-Defaults are for tests (no token, loopback); later arguments override them.
+Defaults are for tests (no token, no XSRF check, loopback); options given
+on the command line replace them.
 Environment:
     HPC_LAB_STATE      directory for user settings and workspaces (default .lab-state)
     HPC_LABEXTENSIONS  extra prebuilt-extension directories, ':'-separated
@@ -91,16 +92,19 @@ def _jupyter_server_extension_points():
     return [{"module": __name__, "app": HpcTestbedLab}]
 
 
+# Test defaults (no token, loopback); an option given on the command line wins
+# (traitlets refuses the same option twice).
+DEFAULTS = {
+    "ServerApp.ip": "127.0.0.1",
+    "ServerApp.port_retries": "0",
+    "ServerApp.open_browser": "False",
+    "ServerApp.token": "",
+    "ServerApp.password": "",
+    "ServerApp.disable_check_xsrf": "True",
+    "ServerApp.allow_root": "True",
+}
+
 if __name__ == "__main__":
-    HpcTestbedLab.launch_instance(
-        argv=[
-            "--ServerApp.ip=127.0.0.1",
-            "--ServerApp.port_retries=0",
-            "--ServerApp.open_browser=False",
-            "--ServerApp.token=",
-            "--ServerApp.password=",
-            "--ServerApp.disable_check_xsrf=True",
-            "--ServerApp.allow_root=True",
-        ]
-        + sys.argv[1:]
-    )
+    given = {arg[2:].split("=", 1)[0] for arg in sys.argv[1:] if arg.startswith("--")}
+    defaults = [f"--{k}={v}" for k, v in DEFAULTS.items() if k not in given]
+    HpcTestbedLab.launch_instance(argv=defaults + sys.argv[1:])

@@ -159,12 +159,15 @@ export class JupyterAuth implements IAuthenticator {
   async check(req: IAuthRequest): Promise<void> {
     const cookie = header(req.headers, 'cookie');
     const authorization = header(req.headers, 'authorization');
+    // Jupyter names its login cookie after the Host the browser used
+    // (`username-127-0-0-1-8888`): the check must carry the same Host.
+    const host = header(req.headers, 'host');
     if (!cookie && !authorization) {
       throw errors.unauthenticated(
         'Not logged in to Jupyter: open JupyterLab first, or send a Jupyter token.'
       );
     }
-    const verdict = await this._verdict(cookie, authorization);
+    const verdict = await this._verdict(cookie, authorization, host);
     if (!verdict.ok) {
       throw new HpcError(
         403,
@@ -185,11 +188,17 @@ export class JupyterAuth implements IAuthenticator {
     }
   }
 
-  private _verdict(cookie: string, authorization: string): Promise<IVerdict> {
+  private _verdict(
+    cookie: string,
+    authorization: string,
+    host: string
+  ): Promise<IVerdict> {
     const key = createHash('sha256')
       .update(cookie)
       .update('\0')
       .update(authorization)
+      .update('\0')
+      .update(host)
       .digest('hex');
     const now = Date.now();
     const cached = this._cache.get(key);
@@ -200,7 +209,7 @@ export class JupyterAuth implements IAuthenticator {
     if (pending) {
       return pending;
     }
-    const p = this._ask(cookie, authorization)
+    const p = this._ask(cookie, authorization, host)
       .then(status => {
         const ok = status === 200;
         const verdict = {
@@ -227,7 +236,11 @@ export class JupyterAuth implements IAuthenticator {
   }
 
   /** Asks Jupyter's authenticated `api/status`; resolves with its status. */
-  private _ask(cookie: string, authorization: string): Promise<number> {
+  private _ask(
+    cookie: string,
+    authorization: string,
+    host: string
+  ): Promise<number> {
     const headers: Record<string, string> = {};
     if (cookie) {
       headers.cookie = cookie;
@@ -243,7 +256,7 @@ export class JupyterAuth implements IAuthenticator {
           hostname: this._socketPath ? undefined : this._statusUrl.hostname,
           port: this._socketPath ? undefined : this._statusUrl.port,
           path: this._statusUrl.pathname,
-          headers: { ...headers, host: this._statusUrl.host },
+          headers: { ...headers, host: host || this._statusUrl.host },
           timeout: this._timeoutMs
         },
         res => {

@@ -87,10 +87,11 @@ export function expandCommand(
   argv: string[],
   values: { port: number; baseUrl: string }
 ): string[] {
+  // Replacer functions: a `$&` or `$'` in the base URL stays literal.
   return argv.map(arg =>
     arg
-      .replace(/\{port\}/g, String(values.port))
-      .replace(/\{base_url\}/g, values.baseUrl)
+      .replace(/\{port\}/g, () => String(values.port))
+      .replace(/\{base_url\}/g, () => values.baseUrl)
   );
 }
 
@@ -147,7 +148,7 @@ export function stopChild(
   return new Promise(resolve => {
     const timer = setTimeout(() => {
       try {
-        process.kill(-pid, 'SIGKILL');
+        process.kill(pid, 'SIGKILL');
       } catch {
         // gone
       }
@@ -157,7 +158,8 @@ export function stopChild(
       resolve();
     });
     try {
-      process.kill(-pid, 'SIGTERM');
+      // Jupyter shuts its kernels down on SIGTERM (SIGINT would ask to confirm).
+      process.kill(pid, 'SIGTERM');
     } catch {
       clearTimeout(timer);
       resolve();

@@ -130,3 +130,19 @@ test('a missing server gives one actionable dialog at start-up', async ({
   await dialog.getByRole('button', { name: 'OK' }).click();
   await expect(page.locator('.jp-Dialog')).toHaveCount(0);
 });
+
+test('a notebook runs on a real kernel through the front proxy (WebSocket)', async ({
+  page
+}) => {
+  await page.notebook.createNew('kernel.ipynb');
+  await page.notebook.setCell(
+    0,
+    'code',
+    'import sys; print(sys.executable, 6 * 7)'
+  );
+  await page.notebook.runCell(0);
+  expect(await page.notebook.getCellTextOutput(0)).toEqual([
+    '/usr/bin/python3 42\n'
+  ]);
+  expect(problems).toEqual([]);
+});
