@@ -164,7 +164,11 @@ export function parseCli(argv: string[], cwd: string): CliArgs {
   if (frontPort === undefined) {
     throw new UsageError('front needs --port');
   }
-  if (values.socket || values.token || values['token-file']) {
+  if (
+    values.socket !== undefined ||
+    values.token !== undefined ||
+    values['token-file'] !== undefined
+  ) {
     throw new UsageError(
       'front checks Jupyter credentials: --socket and --token are for serve'
     );

@@ -169,6 +169,14 @@ export class Executor {
     }
     await this._acquire();
     try {
+      // dispose() releases the queue: a waiter must not start its command then.
+      if (this._disposed) {
+        throw new SpawnError(
+          command,
+          'EDISPOSED',
+          'the server is shutting down'
+        );
+      }
       return await this._spawn(command, [...args], options);
     } finally {
       this._release();
@@ -209,8 +217,11 @@ export class Executor {
       const err = new BoundedBuffer(limit);
       let timedOut = false;
       let killTimer: NodeJS.Timeout | undefined;
+      let closed = false;
       const kill = (): void => {
-        if (child.pid === undefined || child.exitCode !== null) {
+        // Not `exitCode`: a leader that exited may leave children in its
+        // group holding the pipes open; until 'close' the group is ours.
+        if (child.pid === undefined || closed) {
           return;
         }
         killGroup(child.pid, 'SIGTERM');
@@ -256,6 +267,7 @@ export class Executor {
         );
       });
       child.on('close', (code, signal) => {
+        closed = true;
         cleanup();
         clearTimeout(killTimer);
         resolve({

@@ -123,16 +123,17 @@ export async function waitForHttp(
   throw new Error(`the Jupyter server did not answer at ${url} (${last})`);
 }
 
-/** Starts the Jupyter command in its own process group, output inherited. */
+/**
+ * Starts the Jupyter command, output inherited. It stays in our process group
+ * so that whoever kills the group (a terminal's Ctrl-C, a test runner) stops
+ * it too; `stopChild` handles the orderly case.
+ */
 export function startJupyter(argv: string[]): ChildProcess {
   const [command, ...args] = argv;
-  return spawn(command, args, {
-    stdio: ['ignore', 'inherit', 'inherit'],
-    detached: true
-  });
+  return spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'] });
 }
 
-/** SIGTERM the child's group, then SIGKILL after `graceMs`; resolves on exit. */
+/** SIGTERM the child, then SIGKILL after `graceMs`; resolves on exit. */
 export function stopChild(
   child: ChildProcess,
   graceMs = 10_000

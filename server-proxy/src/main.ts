@@ -209,12 +209,12 @@ async function front(
     serverFactory: frontServerFactory(url, basePath)
   });
   await app.listen({ host: args.host, port: args.port });
-  app.log.info(
-    { host: args.host, port: args.port, jupyter: url },
-    'front listening'
-  );
+  const address = app.server.address();
+  const port =
+    typeof address === 'object' && address ? address.port : args.port;
+  app.log.info({ host: args.host, port, jupyter: url }, 'front listening');
   process.stderr.write(
-    `hpc-proxy: front listening on http://${args.host}:${args.port}${basePath} (Jupyter at ${url})\n`
+    `hpc-proxy: front listening on http://${args.host}:${port}${basePath} (Jupyter at ${url})\n`
   );
   return async () => {
     child?.removeAllListeners('exit');
