@@ -19,12 +19,16 @@ STATE=$REPO/.demo
 require_debian
 require_root "it installs Debian packages and starts Slurm"
 
-# A previous demo still running (e.g. in another terminal): stop it first.
-if [[ -s $STATE/front.pid ]] && pid_alive "$STATE/front.pid" node; then
-  log "stopping the previous demo (pid $(<"$STATE/front.pid"))"
-  kill "$(<"$STATE/front.pid")" 2>/dev/null || true
-  for _ in $(seq 1 100); do pid_alive "$STATE/front.pid" node || break; sleep 0.1; done
+# A previous demo still running (e.g. in another terminal): stop it first, and wait
+# until it has cleaned up (its jobs, and Slurm if it started it).
+if [[ -s $STATE/demo.pid ]] && pid_alive "$STATE/demo.pid" bash; then
+  old=$(<"$STATE/demo.pid")
+  log "stopping the previous demo (pid $old)"
+  kill -TERM "$old" 2>/dev/null || true
+  for _ in $(seq 1 300); do kill -0 "$old" 2>/dev/null || break; sleep 0.1; done
 fi
+mkdir -p "$STATE"
+echo $$ >"$STATE/demo.pid"
 
 bash scripts/install-deps.sh
 bash scripts/prepare.sh
@@ -51,11 +55,11 @@ JOBS=()
 cleanup() {
   trap - EXIT INT TERM
   log "stopping the demo"
-  if [[ -s $STATE/front.pid ]]; then
-    kill "$(<"$STATE/front.pid")" 2>/dev/null || true
-    for _ in $(seq 1 150); do pid_alive "$STATE/front.pid" node || break; sleep 0.1; done
-    rm -f "$STATE/front.pid"
+  if [[ -n ${FRONT:-} ]]; then
+    kill "$FRONT" 2>/dev/null || true
+    for _ in $(seq 1 150); do kill -0 "$FRONT" 2>/dev/null || break; sleep 0.1; done
   fi
+  rm -f "$STATE/front.pid" "$STATE/demo.pid"
   if [[ ${#JOBS[@]} -gt 0 ]]; then
     log "cancelling demo jobs ${JOBS[*]}"
     scancel "${JOBS[@]}" 2>/dev/null || true
@@ -77,7 +81,8 @@ node server-proxy/bin/hpc-proxy front --host "$HOST" --port "$PORT" \
   /usr/bin/python3 ui-tests/serve.py '--port={port}' --ServerApp.root_dir="$STATE/root" \
   --ServerApp.token="$TOKEN" --ServerApp.disable_check_xsrf=False "${remote[@]}" \
   >"$STATE/server.log" 2>&1 &
-echo $! >"$STATE/front.pid"
+FRONT=$!
+echo "$FRONT" >"$STATE/front.pid"
 
 url="http://127.0.0.1:$PORT"
 for _ in $(seq 1 600); do
