@@ -9,12 +9,15 @@ import Fastify, {
   FastifyServerFactory,
   LogController
 } from 'fastify';
+import Ajv from 'ajv';
 import type { IAuthenticator } from './auth';
 import { CapabilityService } from './capabilities';
 import type { IHpcConfig } from './config';
 import { errorBody, errors, HpcError } from './errors';
 import { Executor } from './exec';
 import { versionRoutes } from './routes/version';
+import { slurmRoutes } from './slurm/routes';
+import { SlurmService } from './slurm/service';
 
 export interface IAppOptions {
   config: IHpcConfig;
@@ -37,6 +40,20 @@ export interface IServices {
   root: string;
   executor: Executor;
   capabilities: CapabilityService;
+  slurm: SlurmService;
+}
+
+/** A validation failure in words (job ids get an example, not a regex). */
+function describeValidation(error: FastifyError): string {
+  const first = error.validation?.[0];
+  if (first?.keyword === 'pattern') {
+    const where = `${error.validationContext ?? ''}${first.instancePath}`;
+    if (/jobId/i.test(where)) {
+      return `${where} is not a Slurm job id (expected e.g. 12, 12_3, 12_[4-9%2] or 40+1)`;
+    }
+    return `${where} has characters that are not allowed here`;
+  }
+  return error.message;
 }
 
 /** `x` → `/x/`, `` → `/`. */
@@ -58,7 +75,8 @@ export function buildApp(options: IAppOptions): FastifyInstance {
     executor,
     capabilities:
       options.capabilities ??
-      new CapabilityService({ executor, config: options.config })
+      new CapabilityService({ executor, config: options.config }),
+    slurm: new SlurmService(executor, options.config, options.root)
   };
   const app = Fastify({
     logger:
@@ -100,6 +118,26 @@ export function buildApp(options: IAppOptions): FastifyInstance {
     }
   );
 
+  // Bodies are validated without type coercion ("123" is not [ "123" ], 2 is
+  // not "2"); query strings and path parameters are text and need it.
+  const strictBodies = new Ajv({
+    allErrors: false,
+    removeAdditional: false,
+    coerceTypes: false,
+    useDefaults: true,
+    strict: false
+  });
+  const coercing = new Ajv({
+    allErrors: false,
+    removeAdditional: false,
+    coerceTypes: 'array',
+    useDefaults: true,
+    strict: false
+  });
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === 'body' ? strictBodies : coercing).compile(schema)
+  );
+
   app.addHook('onRequest', async request => {
     await options.auth.check({
       method: request.method,
@@ -117,7 +155,9 @@ export function buildApp(options: IAppOptions): FastifyInstance {
     }
   });
   app.addHook('onSend', async (_request, reply) => {
-    reply.header('cache-control', 'no-store');
+    if (!reply.hasHeader('cache-control')) {
+      reply.header('cache-control', 'no-store');
+    }
   });
 
   app.setErrorHandler((error: FastifyError | HpcError, request, reply) => {
@@ -129,7 +169,7 @@ export function buildApp(options: IAppOptions): FastifyInstance {
     }
     if (error.validation) {
       const bad = errors.badRequest(
-        `Invalid request: ${error.message}`,
+        `Invalid request: ${describeValidation(error)}`,
         'INVALID_INPUT'
       );
       return reply.status(400).send(errorBody(bad));
@@ -159,6 +199,7 @@ export function buildApp(options: IAppOptions): FastifyInstance {
 
   const prefix = normalizeBasePath(options.basePath).replace(/\/$/, '');
   void app.register(versionRoutes(services), { prefix });
+  void app.register(slurmRoutes(services), { prefix });
   app.addHook('onClose', async () => executor.dispose());
   // Start detecting at once: the first page load should not wait for it.
   app.addHook('onReady', async () => {

@@ -3,8 +3,17 @@
  * process group, read its stderr, talk HTTP to it over TCP or a unix socket,
  * and clean up every process and temporary folder, even after a failure.
  */
-import { ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { IncomingHttpHeaders, request } from 'node:http';
 import { AddressInfo, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -357,4 +366,353 @@ export interface IVersion {
 
 export interface IErrorJson {
   error: { code: string; message: string };
+}
+
+// ---------------------------------------------------------------------------
+// Slurm helpers (slurm-*.test.ts): servers running as a test user, command
+// shims that count calls, jobs submitted as alice or bob and always cancelled.
+
+/** uid and gid of a local user. */
+export function userIds(user: string): { uid: number; gid: number } {
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find(l => l.startsWith(`${user}:`));
+  if (!line) {
+    throw new Error(`no user ${user} in /etc/passwd`);
+  }
+  const [, , uid, gid] = line.split(':');
+  return { uid: Number(uid), gid: Number(gid) };
+}
+
+/** A new temporary folder owned by `user` (mode 0700), removed at cleanup. */
+export function makeTmpFor(user: string, prefix = 'hpc-it-'): string {
+  const dir = makeTmp(prefix);
+  const { uid, gid } = userIds(user);
+  chownSync(dir, uid, gid);
+  return dir;
+}
+
+/**
+ * Starts `bin/hpc-proxy args...` as `user` (through `runuser`, which stays in
+ * the new process group, so cleanup kills the server too). `env` is the
+ * server's whole environment; runuser sets HOME, USER and LOGNAME.
+ */
+export function startProxyAs(
+  user: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}
+): IProc {
+  const child = spawn(
+    'runuser',
+    ['-u', user, '--', process.execPath, BIN, ...args],
+    {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe']
+    }
+  );
+  let out = '';
+  let err = '';
+  let done = false;
+  const waiters = new Set<() => void>();
+  const poke = (): void => waiters.forEach(w => w());
+  child.stdout?.setEncoding('utf8');
+  child.stderr?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => {
+    out += chunk;
+    poke();
+  });
+  child.stderr?.on('data', (chunk: string) => {
+    err += chunk;
+    poke();
+  });
+  const exited = new Promise<IExit>(resolvePromise =>
+    child.once('close', (code, signal) => {
+      done = true;
+      resolvePromise({ code, signal });
+      poke();
+    })
+  );
+  const until = <T>(find: () => T | null, what: string, ms: number) =>
+    new Promise<T>((resolvePromise, reject) => {
+      const check = (): void => {
+        const found = find();
+        if (found !== null || done) {
+          clearTimeout(timer);
+          waiters.delete(check);
+          if (found !== null) {
+            resolvePromise(found);
+          } else {
+            reject(new Error(`the server exited before ${what}:\n${err}`));
+          }
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        reject(new Error(`timed out waiting for ${what}; stderr:\n${err}`));
+      }, ms);
+      waiters.add(check);
+      check();
+    });
+  const logLine = (
+    test: (entry: Record<string, unknown>) => boolean
+  ): Record<string, unknown> | null => {
+    for (const line of err.split('\n')) {
+      try {
+        const entry = line.startsWith('{')
+          ? (JSON.parse(line) as Record<string, unknown>)
+          : null;
+        if (entry && test(entry)) {
+          return entry;
+        }
+      } catch {
+        // a partial line
+      }
+    }
+    return null;
+  };
+  const proc: IProc = {
+    child,
+    pid: child.pid as number,
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    waitForStderr: (re, ms = 30_000) =>
+      until(() => re.exec(err), `stderr matching ${re}`, ms),
+    waitForLog: (test, ms = 30_000) =>
+      until(() => logLine(test), 'a log line', ms)
+  };
+  procs.add(proc);
+  return proc;
+}
+
+const END = '<<END>>';
+
+export interface IShims {
+  /** Put this folder first on the server's PATH. */
+  bin: string;
+  /** The logged calls (argv without the command), of `command` or all. */
+  calls(command?: string): string[][];
+  /** Per call of `command`: the logged variables, `null` when unset. */
+  envs(command?: string): Array<Record<string, string | null>>;
+}
+
+/**
+ * Executables named like real commands that log each call (the command, the
+ * variables named in `envNames`, the arguments: NUL-separated, each record
+ * ending with an END mark) and then `exec` the real one, which answers as
+ * usual. The log is writable by `owner`.
+ */
+export function makeShims(
+  dir: string,
+  commands: string[],
+  owner?: string,
+  envNames: string[] = []
+): IShims {
+  const bin = join(dir, 'shim-bin');
+  const log = join(dir, 'shim-calls.log');
+  mkdirSync(bin, { mode: 0o755 });
+  writeFileSync(log, '', { mode: 0o666 });
+  const vars = envNames.map(n => `"${n}=\${${n}+set:}\${${n}-}"`).join(' ');
+  for (const command of commands) {
+    const real = ['/usr/bin', '/usr/local/bin', '/bin']
+      .map(d => join(d, command))
+      .find(p => existsSync(p));
+    if (!real) {
+      throw new Error(`no real ${command} to shim`);
+    }
+    writeFileSync(
+      join(bin, command),
+      // One printf, one append: concurrent calls don't interleave.
+      `#!/bin/sh\nprintf '%s\\0' ${command} ${vars} "$@" '${END}' >> '${log}'\nexec ${real} "$@"\n`,
+      { mode: 0o755 }
+    );
+  }
+  if (owner) {
+    const { uid, gid } = userIds(owner);
+    chownSync(log, uid, gid);
+  }
+  const records = (command?: string): string[][] =>
+    readFileSync(log, 'utf8')
+      .split(`${END}\0`)
+      .filter(Boolean)
+      .map(record => record.replace(/\0$/, '').split('\0'))
+      .filter(([c]) => command === undefined || c === command);
+  return {
+    bin,
+    calls: command =>
+      records(command).map(([, ...rest]) => rest.slice(envNames.length)),
+    envs: command =>
+      records(command).map(([, ...rest]) =>
+        Object.fromEntries(
+          envNames.map((name, i) => {
+            const value = rest[i].slice(name.length + 1);
+            return [
+              name,
+              value.startsWith('set:') ? value.slice('set:'.length) : null
+            ];
+          })
+        )
+      )
+  };
+}
+
+const slurmJobs = new Set<string>();
+
+/** Remember a job id (submitted through the API) for `cancelJobs`. */
+export function trackJob(id: string): void {
+  slurmJobs.add(id.split(';')[0]);
+}
+
+/**
+ * `sbatch --parsable args...` as `user` (never a shell: an argv), with the
+ * script on stdin when given; the job is cancelled by `cancelJobs`.
+ */
+export function sbatchAs(
+  user: string,
+  args: string[],
+  script?: string
+): string {
+  const out = execFileSync(
+    'runuser',
+    ['-u', user, '--', 'sbatch', '--parsable', ...args],
+    {
+      cwd: '/tmp',
+      input: script,
+      encoding: 'utf8',
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 30_000
+    }
+  );
+  const id = out.trim().split(';')[0];
+  if (!/^\d+$/.test(id)) {
+    throw new Error(`sbatch printed no job id: ${out}`);
+  }
+  slurmJobs.add(id);
+  return id;
+}
+
+/** Cancels (as root) every job the tests submitted or tracked. */
+export function cancelJobs(): void {
+  const ids = [...slurmJobs];
+  slurmJobs.clear();
+  if (ids.length) {
+    try {
+      execFileSync('scancel', ids, { stdio: 'ignore', timeout: 30_000 });
+    } catch {
+      // some ended already
+    }
+  }
+}
+
+export interface ISqueueRow {
+  displayId: string;
+  jobId: string;
+  state: string;
+  reason: string;
+  user: string;
+  partition: string;
+  name: string;
+}
+
+/**
+ * The queue rows of the given job ids (as root, straight from squeue, not
+ * through the server): what Slurm itself says. Unknown ids are left out.
+ */
+export function squeueRows(ids: string[]): ISqueueRow[] {
+  let out = '';
+  try {
+    out = execFileSync(
+      'squeue',
+      [
+        '--noheader',
+        '--all',
+        `--jobs=${ids.join(',')}`,
+        '--Format=JobArrayID:\x1f,JobID:\x1f,State:\x1f,Reason:\x1f,UserName:\x1f,Partition:\x1f,Name:\x1e'
+      ],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 }
+    );
+  } catch {
+    return []; // "Invalid job id specified": none of them is known any more
+  }
+  return out
+    .split('\x1e')
+    .map(r => r.replace(/^\n/, ''))
+    .filter(r => r.trim())
+    .map(r => {
+      const [displayId, jobId, state, reason, user, partition, ...name] =
+        r.split('\x1f');
+      return {
+        displayId,
+        jobId,
+        state,
+        reason,
+        user,
+        partition,
+        name: name.join('\x1f')
+      };
+    });
+}
+
+/** `scontrol -o show job ID` as root → its first record's fields. */
+export function scontrolJob(id: string): Record<string, string> | null {
+  let out: string;
+  try {
+    out = execFileSync('scontrol', ['-o', 'show', 'job', id], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000
+    });
+  } catch {
+    return null;
+  }
+  const fields: Record<string, string> = {};
+  const line = out.split(/\n(?=JobId=)/)[0];
+  for (const key of [
+    'JobId',
+    'JobState',
+    'Reason',
+    'Partition',
+    'TimeLimit',
+    'Comment',
+    'UserId',
+    'WorkDir',
+    'StdOut'
+  ]) {
+    const m = new RegExp(`(?:^| )${key}=(\\S*)`).exec(line);
+    if (m) {
+      fields[key] = m[1];
+    }
+  }
+  const name = /(?:^| )JobName=([\s\S]*?) UserId=/.exec(line);
+  if (name) {
+    fields.JobName = name[1];
+  }
+  return fields;
+}
+
+/** Authorization header of a test token. */
+export function tokenHeader(token: string): Record<string, string> {
+  return { authorization: `token ${token}` };
+}
+
+/** A JSON request with the token. */
+export function jsonRequest(
+  port: number,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown
+): Promise<IResponse> {
+  return http({
+    port,
+    method,
+    path,
+    headers: {
+      ...tokenHeader(token),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' })
+    },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  });
 }

@@ -1,0 +1,342 @@
+/**
+ * Pure parsers of Slurm 22.05's text output (tested on captured output).
+ * Fields are separated by \x1f and records by \x1e, never by whitespace:
+ * job names may contain spaces, tabs, newlines and HTML.
+ */
+
+export const FIELD = '\x1f';
+export const RECORD = '\x1e';
+
+export interface IJob {
+  jobId: string;
+  displayId: string;
+  arrayJobId?: string;
+  arrayTaskId?: string;
+  hetJobId?: string;
+  hetJobOffset?: string;
+  name: string;
+  user: string;
+  account: string;
+  partition: string;
+  qos: string;
+  state: string;
+  reason: string;
+  nodes: number;
+  cpus: number;
+  tres: string;
+  nodeList: string;
+  submitTime: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  timeUsedSec: number;
+  timeLimitSec: number | null;
+  priority: number | null;
+  workDir: string;
+  cluster?: string;
+}
+
+/** The `squeue -O` fields, in order; each is written `Field:\x1f`. */
+export const SQUEUE_FIELDS = [
+  'JobArrayID',
+  'JobID',
+  'ArrayJobID',
+  'ArrayTaskID',
+  'HetJobID',
+  'HetJobOffset',
+  'Partition',
+  'UserName',
+  'Account',
+  'QOS',
+  'State',
+  'Reason',
+  'NumNodes',
+  'NumCPUs',
+  'tres-alloc',
+  'NodeList',
+  'SubmitTime',
+  'StartTime',
+  'EndTime',
+  'TimeUsed',
+  'TimeLimit',
+  'PriorityLong',
+  'WorkDir',
+  // Last, so that nothing a user typed can shift the other fields.
+  'Name'
+] as const;
+
+/** Slurm's placeholders for "no value". */
+function unset(value: string): boolean {
+  return ['', 'N/A', '(null)', 'None', 'Unknown', 'n/a'].includes(value);
+}
+
+function orEmpty(value: string): string {
+  return unset(value) ? '' : value;
+}
+
+/** "[D-]HH:MM:SS", "MM:SS", "M" → seconds; UNLIMITED/INFINITE/N/A → null. */
+export function parseDuration(text: string): number | null {
+  const t = text.trim();
+  if (
+    !t ||
+    /^(UNLIMITED|INFINITE|infinite|N\/A|INVALID|NOT_SET|Partition_Limit)$/.test(
+      t
+    )
+  ) {
+    return null;
+  }
+  const m = /^(?:(\d+)-)?(?:(\d+):)?(?:(\d+):)?(\d+)$/.exec(t);
+  if (!m) {
+    return null;
+  }
+  const [, days, a, b, last] = m;
+  // With one colon "MM:SS", with two "HH:MM:SS"; "D-HH" and "D-HH:MM" too.
+  let h = 0;
+  let min = 0;
+  let s = 0;
+  if (days !== undefined && a === undefined) {
+    h = Number(last);
+  } else if (days !== undefined && b === undefined) {
+    h = Number(a);
+    min = Number(last);
+  } else if (b !== undefined) {
+    h = Number(a);
+    min = Number(b);
+    s = Number(last);
+  } else if (a !== undefined) {
+    min = Number(a);
+    s = Number(last);
+  } else {
+    min = Number(last);
+  }
+  return Number(days ?? 0) * 86400 + h * 3600 + min * 60 + s;
+}
+
+/** Slurm's "2026-11-23T13:01:20" (local, no zone) or a placeholder → null. */
+export function parseTime(text: string): string | null {
+  const t = text.trim();
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(t) ? t : null;
+}
+
+function int(text: string): number {
+  const n = Number.parseInt(text, 10);
+  return Number.isFinite(n) ? n : 0;
+}
+
+/** `squeue --noheader -O <SQUEUE_FIELDS with \x1f, last \x1e>` → jobs. */
+export function parseSqueue(text: string, cluster?: string): IJob[] {
+  const jobs: IJob[] = [];
+  const n = SQUEUE_FIELDS.length;
+  for (const raw of text.split(RECORD)) {
+    // Records end with \x1e then \n: drop the newline that starts the next.
+    const record = raw.startsWith('\n') ? raw.slice(1) : raw;
+    if (!record.trim()) {
+      continue;
+    }
+    const f = record.split(FIELD);
+    if (f.length < n) {
+      continue; // a partial record (truncated output): skip, don't misalign
+    }
+    // The name is last: any separator inside it stays part of it.
+    const name = f.slice(n - 1).join(FIELD);
+    const state = f[10];
+    const job: IJob = {
+      jobId: f[1],
+      displayId: f[0],
+      name,
+      user: f[7],
+      account: orEmpty(f[8]),
+      partition: f[6],
+      qos: orEmpty(f[9]),
+      state,
+      reason: f[11] || 'None',
+      nodes: int(f[12]),
+      cpus: int(f[13]),
+      tres: orEmpty(f[14]),
+      nodeList: state === 'PENDING' ? '' : orEmpty(f[15]),
+      submitTime: parseTime(f[16]),
+      startTime: parseTime(f[17]),
+      endTime: parseTime(f[18]),
+      timeUsedSec: parseDuration(f[19]) ?? 0,
+      timeLimitSec: parseDuration(f[20]),
+      priority: /^\d+$/.test(f[21]) ? Number(f[21]) : null,
+      workDir: orEmpty(f[22])
+    };
+    if (!unset(f[3])) {
+      job.arrayJobId = f[2];
+      job.arrayTaskId = f[3];
+    }
+    if (!unset(f[4])) {
+      job.hetJobId = f[4];
+      job.hetJobOffset = f[5];
+    }
+    if (cluster) {
+      job.cluster = cluster;
+    }
+    jobs.push(job);
+  }
+  return jobs;
+}
+
+/**
+ * `scontrol show job -o ID` (one line per job) → field maps. Values may hold
+ * spaces (JobName, Command, Reason texts): a field runs until the next
+ * ` Key=` where Key looks like a Slurm key.
+ */
+export function parseScontrolJobs(text: string): Array<Record<string, string>> {
+  // A job name may hold newlines: a record starts only at "JobId=".
+  return text
+    .split(/\n(?=JobId=)/)
+    .map(line => line.replace(/\n$/, ''))
+    .filter(line => line.startsWith('JobId='))
+    .map(line => {
+      const fields: Record<string, string> = {};
+      const keys = [...line.matchAll(/(?:^| )([A-Z][A-Za-z0-9/:_]*)=/g)];
+      // JobName is user text: it ends only at " UserId=" (or at the
+      // " HetJobIdSet=" that het job components print before it).
+      const nameAt = keys.findIndex(k => k[1] === 'JobName');
+      const userAt = keys.findIndex(k => k[1] === 'UserId');
+      const hetSetAt =
+        userAt - 1 > nameAt && keys[userAt - 1]?.[1] === 'HetJobIdSet'
+          ? userAt - 1
+          : userAt;
+      const usable =
+        nameAt >= 0 && userAt > nameAt
+          ? [...keys.slice(0, nameAt + 1), ...keys.slice(hetSetAt)]
+          : keys;
+      usable.forEach((k, i) => {
+        const start = (k.index ?? 0) + k[0].length;
+        const end =
+          i + 1 < usable.length
+            ? (usable[i + 1].index ?? line.length)
+            : line.length;
+        fields[k[1]] = line.slice(start, end).trimEnd();
+      });
+      return fields;
+    });
+}
+
+export interface IHistoryJob {
+  jobId: string;
+  name: string;
+  user: string;
+  partition: string;
+  state: string;
+  exitCode: string;
+  submitTime: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  elapsedSec: number;
+}
+
+/** The `sacct -o` fields; JobName last (it may contain anything). */
+export const SACCT_FIELDS = [
+  'JobID',
+  'User',
+  'Partition',
+  'State',
+  'ExitCode',
+  'Submit',
+  'Start',
+  'End',
+  'ElapsedRaw',
+  'JobName'
+] as const;
+
+/** `sacct -X -n -P --delimiter=\x1f -o <SACCT_FIELDS>` → jobs, newest first. */
+export function parseSacct(text: string): IHistoryJob[] {
+  const jobs: IHistoryJob[] = [];
+  const n = SACCT_FIELDS.length;
+  for (const line of text.split('\n')) {
+    const f = line.split(FIELD);
+    if (f.length < n) {
+      // A newline inside the previous job's name: it continues there.
+      if (jobs.length && line) {
+        jobs[jobs.length - 1].name += `\n${line}`;
+      }
+      continue;
+    }
+    jobs.push({
+      jobId: f[0],
+      user: f[1],
+      partition: f[2],
+      state: f[3],
+      exitCode: f[4],
+      submitTime: parseTime(f[5]),
+      startTime: parseTime(f[6]),
+      endTime: parseTime(f[7]),
+      elapsedSec: int(f[8]),
+      name: f.slice(n - 1).join(FIELD)
+    });
+  }
+  return jobs.reverse();
+}
+
+/** One line of `jobcomp/filetxt` (`Key=Value ...`) → a history job. */
+export function parseJobcompLine(line: string): IHistoryJob | null {
+  const get = (key: string): string => {
+    const m = new RegExp(`(?:^| )${key}=(\\S*)`).exec(line);
+    return m ? m[1] : '';
+  };
+  const jobId = get('JobId');
+  if (!jobId) {
+    return null;
+  }
+  const name = /(?:^| )Name=([\s\S]*?) JobState=/.exec(line)?.[1] ?? '';
+  const start = parseTime(get('StartTime'));
+  const end = parseTime(get('EndTime'));
+  return {
+    jobId,
+    name,
+    user: get('UserId').replace(/\(\d+\)$/, ''),
+    partition: get('Partition'),
+    state: get('JobState'),
+    exitCode: get('ExitCode'),
+    submitTime: parseTime(get('SubmitTime')),
+    startTime: start,
+    endTime: end,
+    elapsedSec:
+      start && end
+        ? Math.max(0, (Date.parse(end) - Date.parse(start)) / 1000)
+        : 0
+  };
+}
+
+/** A whole jobcomp/filetxt file: a name may hold newlines, a record starts at "JobId=". */
+export function parseJobcomp(text: string): IHistoryJob[] {
+  return text
+    .split(/\n(?=JobId=)/)
+    .map(record => parseJobcompLine(record.replace(/\n$/, '')))
+    .filter((j): j is IHistoryJob => j !== null);
+}
+
+export interface IPartition {
+  name: string;
+  isDefault: boolean;
+  available: boolean;
+  nodes: { allocated: number; idle: number; other: number; total: number };
+  cpus: { allocated: number; idle: number; other: number; total: number };
+  gres: string | null;
+  maxTimeSec: number | null;
+}
+
+function aiot(text: string): IPartition['nodes'] {
+  const [allocated, idle, other, total] = text.split('/').map(int);
+  return { allocated, idle, other, total };
+}
+
+/** `sinfo -h -s -o '%P\x1f%a\x1f%F\x1f%C\x1f%G\x1f%l'` → partitions. */
+export function parseSinfo(text: string): IPartition[] {
+  return text
+    .split('\n')
+    .map(line => line.split(FIELD))
+    .filter(f => f.length >= 6)
+    .map(f => ({
+      name: f[0].replace(/\*$/, ''),
+      isDefault: f[0].endsWith('*'),
+      available: f[1] === 'up',
+      nodes: aiot(f[2]),
+      cpus: aiot(f[3]),
+      gres: unset(f[4]) ? null : f[4],
+      maxTimeSec: parseDuration(f[5])
+    }));
+}
