@@ -3,11 +3,16 @@
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { corePlugin, statusPlugin } from './core/plugin';
+import { slurmPlugin } from './slurm/plugin';
 
 export { IHpcServer } from './tokens';
 export type { HandshakeState, ICapabilities, IVersionInfo } from './tokens';
 export { HpcRequestError, requestAPI } from './request';
 
-const plugins: JupyterFrontEndPlugin<unknown>[] = [corePlugin, statusPlugin];
+const plugins: JupyterFrontEndPlugin<unknown>[] = [
+  corePlugin,
+  statusPlugin,
+  slurmPlugin
+];
 
 export default plugins;

@@ -44,6 +44,10 @@ export function squeueError(message: string): {
     : { code: 'SLURM_UNAVAILABLE', message };
 }
 
+/** After the user's own action: how long answers stay fresh, and for how long. */
+const AFTER_ACTION_MS = 2_000;
+const BURST_MS = 15_000;
+
 export class QueuePoller {
   constructor(private readonly _o: IQueueOptions) {}
 
@@ -70,6 +74,9 @@ export class QueuePoller {
   invalidate(): void {
     if (this._failures === 0) {
       this._nextAt = 0;
+      // Slurm takes a few seconds to settle (a cancelled job is COMPLETING
+      // for KillWait): answers stay fresh for AFTER_ACTION_MS for a while.
+      this._burstUntil = Date.now() + BURST_MS;
     }
   }
 
@@ -111,7 +118,12 @@ export class QueuePoller {
       this._nextAt = Date.now() + Math.max(backoff, interval);
     } else {
       this._failures = 0;
-      this._nextAt = Date.now() + interval;
+      const now = Date.now();
+      this._nextAt =
+        now +
+        (now < this._burstUntil
+          ? Math.min(AFTER_ACTION_MS, interval)
+          : interval);
     }
     const body = JSON.stringify({
       jobs: this._jobs ?? [],
@@ -145,6 +157,7 @@ export class QueuePoller {
   private _answer: IQueueAnswer | null = null;
   private _pending: Promise<IQueueAnswer> | null = null;
   private _nextAt = 0;
+  private _burstUntil = 0;
   private _failures = 0;
   private _runs = 0;
 }

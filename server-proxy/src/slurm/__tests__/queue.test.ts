@@ -261,6 +261,27 @@ describe('QueuePoller', () => {
     expect(exec.calls).toHaveLength(2);
   });
 
+  it('keeps answers fresh for 2 s during the 15 s after an action', async () => {
+    exec.answers = [{ stdout: record('1') }];
+    await poller.get();
+    at(1_000);
+    poller.invalidate();
+    await poller.get(); // refresh right after the action
+    expect(exec.calls).toHaveLength(2);
+    at(2_500);
+    await poller.get(); // within 2 s: cached
+    expect(exec.calls).toHaveLength(2);
+    at(3_100);
+    await poller.get(); // Slurm may have settled: ask again
+    expect(exec.calls).toHaveLength(3);
+    at(17_000);
+    await poller.get(); // due since 5.1 s; the 15 s burst is over now
+    expect(exec.calls).toHaveLength(4);
+    at(20_000);
+    await poller.get(); // after the burst: the normal interval again
+    expect(exec.calls).toHaveLength(4);
+  });
+
   it('does not let actions cut a back-off short', async () => {
     exec.answers = [{ code: 1, stderr: DOWN }];
     await poller.get();

@@ -1,0 +1,91 @@
+import { ServerConnection } from '@jupyterlab/services';
+import { nullTranslator } from '@jupyterlab/translation';
+import { Widget } from '@lumino/widgets';
+import { waitFor } from '@testing-library/react';
+import { json, versionInfo } from '../../__tests__/fakeServer';
+import { HpcServer } from '../../core/model';
+import { SlurmClient } from '../api';
+import { QueueModel } from '../model';
+import { QueueWidget } from '../widget';
+import { job, pending, queue } from './fixtures';
+
+const trans = nullTranslator.load('jupyterlab_hpc');
+
+describe('QueueWidget', () => {
+  // Lumino renders React outside act(), as in the app.
+  const env = globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean };
+  beforeAll(() => (env.IS_REACT_ACT_ENVIRONMENT = false));
+  afterAll(() => (env.IS_REACT_ACT_ENVIRONMENT = true));
+
+  function setUp(slurmAvailable = true) {
+    const info = versionInfo();
+    if (!slurmAvailable) {
+      (info.capabilities as any).slurm = {
+        available: false,
+        reason: 'squeue was not found on PATH',
+        clusters: [],
+        accounting: false
+      };
+    }
+    const fetch = async (input: RequestInfo | URL) => {
+      const url = String(input instanceof Request ? input.url : input);
+      return url.includes('/slurm/jobs')
+        ? json(200, queue([job(), pending({ jobId: '13' })]))
+        : json(200, info);
+    };
+    const server = new HpcServer(
+      ServerConnection.makeSettings({
+        baseUrl: 'http://localhost:8888/',
+        fetch: fetch as typeof window.fetch
+      })
+    );
+    const model = new QueueModel({ client: new SlurmClient(server) });
+    const opened: string[] = [];
+    const widget = new QueueWidget({
+      model,
+      server,
+      trans,
+      onAction: () => undefined,
+      onOpen: j => opened.push(j.jobId)
+    });
+    return { server, model, widget, opened };
+  }
+
+  it('is the sidebar panel, polls while shown and renders the queue lazily', async () => {
+    const { server, model, widget } = setUp();
+    expect(widget.id).toBe('jp-HpcSlurm-panel');
+    expect(widget.title.caption).toBe('Slurm queue');
+    await server.check();
+    Widget.attach(widget, document.body);
+    expect(model.isActive).toBe(true);
+    await waitFor(
+      () =>
+        expect(
+          widget.node.querySelector('.jp-HpcSlurm-count')?.textContent
+        ).toBe('2 jobs'),
+      // The first run compiles the lazily loaded panel.
+      { timeout: 10000 }
+    );
+    widget.hide();
+    expect(model.isActive).toBe(false);
+    widget.dispose();
+    widget.dispose();
+    model.dispose();
+  });
+
+  it('says why Slurm is unavailable instead of a table', async () => {
+    const { server, model, widget } = setUp(false);
+    Widget.attach(widget, document.body);
+    await server.check();
+    await waitFor(
+      () =>
+        expect(widget.node.textContent).toContain(
+          'Slurm is not available here: squeue was not found on PATH'
+        ),
+      { timeout: 10000 }
+    );
+    expect(widget.node.querySelector('[role="grid"]')).toBeNull();
+    widget.dispose();
+    model.dispose();
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * The typed client of the Slurm routes (`hpc/api/slurm/...`): the only file
+ * of the feature that knows their URLs.
+ */
+import type { IHpcServer } from '../tokens';
+import type {
+  IActionResult,
+  IJobDetail,
+  IQueue,
+  JobAction,
+  QueueScope
+} from './types';
+
+/** The part of `IHpcServer` the client needs (easy to fake in tests). */
+export type Requester = Pick<IHpcServer, 'request'>;
+
+export class SlurmClient {
+  constructor(server: Requester) {
+    this._server = server;
+  }
+
+  /**
+   * `GET slurm/jobs?scope=...`. The server answers from its shared poller
+   * with an ETag; the browser revalidates (`cache: 'no-cache'`) and turns a
+   * 304 into the cached body, so this always gets the whole queue.
+   */
+  queue(scope: QueueScope): Promise<IQueue> {
+    return this._server.request<IQueue>(
+      `slurm/jobs?scope=${encodeURIComponent(scope)}`
+    );
+  }
+
+  /** `POST slurm/jobs/actions`: one result per id, in Slurm's own words. */
+  async act(action: JobAction, jobIds: string[]): Promise<IActionResult[]> {
+    const body = await this._server.request<{ results: IActionResult[] }>(
+      'slurm/jobs/actions',
+      {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ action, jobIds })
+      }
+    );
+    return body.results;
+  }
+
+  /** `GET slurm/jobs/{jobId}`: every field of `scontrol show job`. */
+  job(jobId: string): Promise<IJobDetail> {
+    return this._server.request<IJobDetail>(
+      `slurm/jobs/${encodeURIComponent(jobId)}`
+    );
+  }
+
+  private _server: Requester;
+}
