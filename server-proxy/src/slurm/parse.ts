@@ -73,8 +73,29 @@ function orEmpty(value: string): string {
   return unset(value) ? '' : value;
 }
 
+/**
+ * Memoises a parser of short, often repeated texts (times, limits): a big
+ * queue repeats them thousands of times. Bounded, cleared when full.
+ */
+function memo<T>(parse: (text: string) => T): (text: string) => T {
+  const cache = new Map<string, T>();
+  return text => {
+    let value = cache.get(text);
+    if (value === undefined && !cache.has(text)) {
+      value = parse(text);
+      if (cache.size >= 10_000) {
+        cache.clear();
+      }
+      cache.set(text, value);
+    }
+    return value as T;
+  };
+}
+
 /** "[D-]HH:MM:SS", "MM:SS", "M" → seconds; UNLIMITED/INFINITE/N/A → null. */
-export function parseDuration(text: string): number | null {
+export const parseDuration = memo(parseDurationText);
+
+function parseDurationText(text: string): number | null {
   const t = text.trim();
   if (
     !t ||
