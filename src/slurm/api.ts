@@ -5,6 +5,7 @@
 import type { IHpcServer } from '../tokens';
 import type {
   IActionResult,
+  IHistory,
   IJobDetail,
   IQueue,
   JobAction,
@@ -48,6 +49,11 @@ export class SlurmClient {
     return this._server.request<IJobDetail>(
       `slurm/jobs/${encodeURIComponent(jobId)}`
     );
+  }
+
+  /** `GET slurm/history?days=N`: finished jobs, newest first. */
+  history(days: number): Promise<IHistory> {
+    return this._server.request<IHistory>(`slurm/history?days=${days}`);
   }
 
   private _server: Requester;

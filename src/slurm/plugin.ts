@@ -7,13 +7,14 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette } from '@jupyterlab/apputils';
+import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { IHpcServer } from '../tokens';
 import { runAction } from './actions';
 import { SlurmClient } from './api';
 import { showJobDetails } from './details';
+import { HistoryWidget } from './history';
 import { canAct } from './jobs';
 import { DEFAULT_POLL_SECONDS, QueueModel } from './model';
 import type { IJob, JobAction } from './types';
@@ -29,6 +30,7 @@ export namespace CommandIDs {
   export const release = 'jupyterlab-hpc:slurm-release-selected';
   export const requeue = 'jupyterlab-hpc:slurm-requeue-selected';
   export const showJob = 'jupyterlab-hpc:slurm-show-job';
+  export const history = 'jupyterlab-hpc:slurm-history';
 }
 
 const ACTION_COMMANDS: Record<JobAction, string> = {
@@ -170,6 +172,28 @@ export const slurmPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    let history: MainAreaWidget<HistoryWidget> | null = null;
+    commands.addCommand(CommandIDs.history, {
+      label: trans.__('Slurm Job History'),
+      caption: trans.__(
+        'Finished jobs with their state, exit code and elapsed time'
+      ),
+      describedBy: NO_ARGS,
+      execute: () => {
+        if (!history || history.isDisposed) {
+          const content = new HistoryWidget(new SlurmClient(server), trans);
+          history = new MainAreaWidget({ content });
+          history.id = 'jp-HpcSlurm-history';
+          history.title.label = trans.__('Slurm History');
+          history.title.icon = widget.title.icon;
+          history.title.closable = true;
+          shell.add(history, 'main');
+        }
+        shell.activateById(history.id);
+        return history.content.load();
+      }
+    });
+
     // The palette greys out actions that don't apply to the selection.
     const changed = () => commands.notifyCommandChanged();
     model.selectionChanged.connect(changed);
@@ -183,7 +207,8 @@ export const slurmPlugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.cancel,
         CommandIDs.hold,
         CommandIDs.release,
-        CommandIDs.requeue
+        CommandIDs.requeue,
+        CommandIDs.history
       ]) {
         palette.addItem({ command, category });
       }

@@ -76,3 +76,24 @@ export interface IJobDetail {
 
 /** Whose jobs the queue shows: the user's own, or everyone's. */
 export type QueueScope = 'mine' | 'all';
+
+/** A finished (or current) job from `GET slurm/history`. */
+export interface IHistoryJob {
+  jobId: string;
+  name: string;
+  user: string;
+  partition: string;
+  state: string;
+  /** "exit:signal", e.g. "0:0", "3:0". */
+  exitCode: string;
+  submitTime: string | null;
+  startTime: string | null;
+  endTime: string | null;
+  elapsedSec: number;
+}
+
+/** `GET slurm/history?days=N`. */
+export interface IHistory {
+  jobs: IHistoryJob[];
+  source: 'sacct' | 'jobcomp';
+}
