@@ -17,7 +17,7 @@ test('the suite is loaded as a prebuilt extension and its plugins are active', a
 }) => {
   const active = await page.evaluate(() =>
     ['jupyterlab-hpc:core', 'jupyterlab-hpc:server-status'].map(id =>
-      (window as any).jupyterapp.isPluginActivated(id)
+      window.galata.app.isPluginActivated(id)
     )
   );
   expect(active).toEqual([true, true]);

@@ -31,7 +31,7 @@ test('Slurm history lists a job that just finished, with its exit code', async (
   await expect.poll(() => sacctState(id), { timeout: 30000 }).toBe('FAILED');
 
   await page.evaluate(() =>
-    (window as any).jupyterapp.commands.execute('jupyterlab-hpc:slurm-history')
+    window.galata.app.commands.execute('jupyterlab-hpc:slurm-history')
   );
   const row = page.locator(`.jp-HpcSlurm-historyTable tr[data-job-id="${id}"]`);
   // sacct's time-window listing can lag its by-id answer by a moment:

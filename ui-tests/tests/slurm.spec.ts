@@ -76,7 +76,7 @@ test.afterAll(() => {
 /** Open the sidebar with its command and show everyone's jobs of ours. */
 async function openQueue(page: IJupyterLabPageFixture) {
   await page.evaluate(() =>
-    (window as any).jupyterapp.commands.execute('jupyterlab-hpc:slurm-open')
+    window.galata.app.commands.execute('jupyterlab-hpc:slurm-open')
   );
   const panel = page.locator('#jp-HpcSlurm-panel');
   await expect(panel).toBeVisible();
