@@ -3,17 +3,15 @@
  * points at a port nobody listens on): api/version says so within about
  * MessageTimeout, keeps answering from its cache, and a refresh agrees.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import {
   cleanup,
-  freePort,
   http,
   IProc,
   IVersion,
   listeningPort,
   makeTmp,
-  startProxy
+  startProxy,
+  deadControllerConf
 } from './helpers';
 
 const TOKEN = 'controller-down-token';
@@ -23,17 +21,7 @@ let port: number;
 
 beforeAll(async () => {
   const dir = makeTmp();
-  const deadPort = await freePort();
-  const original = readFileSync('/etc/slurm/slurm.conf', 'utf8');
-  expect(original).toMatch(/^SlurmctldPort=\d+$/m);
-  expect(original).toMatch(/^MessageTimeout=\d+$/m);
-  const conf = join(dir, 'slurm.conf');
-  writeFileSync(
-    conf,
-    original
-      .replace(/^SlurmctldPort=\d+$/m, `SlurmctldPort=${deadPort}`)
-      .replace(/^MessageTimeout=\d+$/m, 'MessageTimeout=2')
-  );
+  const conf = await deadControllerConf(dir);
   proc = startProxy(['serve', '--port', '0', '--token', TOKEN], {
     env: { ...process.env, SLURM_CONF: conf }
   });

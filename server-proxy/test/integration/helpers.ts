@@ -716,3 +716,21 @@ export function jsonRequest(
     body: body === undefined ? undefined : JSON.stringify(body)
   });
 }
+
+/**
+ * A copy of the test Slurm's slurm.conf in `dir` whose controller port has no
+ * listener (and MessageTimeout=2): "controller down" without stopping it.
+ */
+export async function deadControllerConf(dir: string): Promise<string> {
+  const original = readFileSync('/etc/slurm/slurm.conf', 'utf8');
+  expect(original).toMatch(/^SlurmctldPort=\d+$/m);
+  expect(original).toMatch(/^MessageTimeout=\d+$/m);
+  const conf = join(dir, 'slurm.conf');
+  writeFileSync(
+    conf,
+    original
+      .replace(/^SlurmctldPort=\d+$/m, `SlurmctldPort=${await freePort()}`)
+      .replace(/^MessageTimeout=\d+$/m, 'MessageTimeout=2')
+  );
+  return conf;
+}

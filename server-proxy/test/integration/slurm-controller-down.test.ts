@@ -4,11 +4,10 @@
  * with 503 SLURM_CONTROLLER_DOWN, backs off instead of hammering squeue, and
  * the server keeps answering everything else.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   cleanup,
-  freePort,
   http,
   IErrorJson,
   IProc,
@@ -19,7 +18,8 @@ import {
   makeShims,
   makeTmpFor,
   startProxyAs,
-  tokenHeader
+  tokenHeader,
+  deadControllerConf
 } from './helpers';
 
 const TOKEN = 'slurm-down-token';
@@ -34,17 +34,7 @@ function get(path: string): ReturnType<typeof http> {
 
 beforeAll(async () => {
   const dir = makeTmpFor('alice');
-  const deadPort = await freePort();
-  const original = readFileSync('/etc/slurm/slurm.conf', 'utf8');
-  expect(original).toMatch(/^SlurmctldPort=\d+$/m);
-  expect(original).toMatch(/^MessageTimeout=\d+$/m);
-  const conf = join(dir, 'slurm.conf');
-  writeFileSync(
-    conf,
-    original
-      .replace(/^SlurmctldPort=\d+$/m, `SlurmctldPort=${deadPort}`)
-      .replace(/^MessageTimeout=\d+$/m, 'MessageTimeout=2')
-  );
+  const conf = await deadControllerConf(dir);
   const config = join(dir, 'config.json');
   writeFileSync(config, JSON.stringify({ slurm: { profiles: PROFILES } }));
   shims = makeShims(dir, ['squeue'], 'alice');
