@@ -57,12 +57,18 @@ export function startProxy(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}
 ): IProc {
-  const child = spawn(BIN, args, {
-    cwd: options.cwd ?? ROOT,
-    env: options.env ?? process.env,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
+  return track(
+    spawn(BIN, args, {
+      cwd: options.cwd ?? ROOT,
+      env: options.env ?? process.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+  );
+}
+
+/** Collects a started server's output and registers it for cleanup. */
+function track(child: ChildProcess): IProc {
   let out = '';
   let err = '';
   const waiters = new Set<() => void>();
@@ -402,89 +408,14 @@ export function startProxyAs(
   args: string[],
   options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}
 ): IProc {
-  const child = spawn(
-    'runuser',
-    ['-u', user, '--', process.execPath, BIN, ...args],
-    {
+  return track(
+    spawn('runuser', ['-u', user, '--', process.execPath, BIN, ...args], {
       cwd: options.cwd ?? ROOT,
       env: options.env ?? process.env,
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe']
-    }
-  );
-  let out = '';
-  let err = '';
-  let done = false;
-  const waiters = new Set<() => void>();
-  const poke = (): void => waiters.forEach(w => w());
-  child.stdout?.setEncoding('utf8');
-  child.stderr?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => {
-    out += chunk;
-    poke();
-  });
-  child.stderr?.on('data', (chunk: string) => {
-    err += chunk;
-    poke();
-  });
-  const exited = new Promise<IExit>(resolvePromise =>
-    child.once('close', (code, signal) => {
-      done = true;
-      resolvePromise({ code, signal });
-      poke();
     })
   );
-  const until = <T>(find: () => T | null, what: string, ms: number) =>
-    new Promise<T>((resolvePromise, reject) => {
-      const check = (): void => {
-        const found = find();
-        if (found !== null || done) {
-          clearTimeout(timer);
-          waiters.delete(check);
-          if (found !== null) {
-            resolvePromise(found);
-          } else {
-            reject(new Error(`the server exited before ${what}:\n${err}`));
-          }
-        }
-      };
-      const timer = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`timed out waiting for ${what}; stderr:\n${err}`));
-      }, ms);
-      waiters.add(check);
-      check();
-    });
-  const logLine = (
-    test: (entry: Record<string, unknown>) => boolean
-  ): Record<string, unknown> | null => {
-    for (const line of err.split('\n')) {
-      try {
-        const entry = line.startsWith('{')
-          ? (JSON.parse(line) as Record<string, unknown>)
-          : null;
-        if (entry && test(entry)) {
-          return entry;
-        }
-      } catch {
-        // a partial line
-      }
-    }
-    return null;
-  };
-  const proc: IProc = {
-    child,
-    pid: child.pid as number,
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    waitForStderr: (re, ms = 30_000) =>
-      until(() => re.exec(err), `stderr matching ${re}`, ms),
-    waitForLog: (test, ms = 30_000) =>
-      until(() => logLine(test), 'a log line', ms)
-  };
-  procs.add(proc);
-  return proc;
 }
 
 const END = '<<END>>';
