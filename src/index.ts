@@ -8,6 +8,7 @@ import { slurmPlugin } from './slurm/plugin';
 export { IHpcServer } from './tokens';
 export type { HandshakeState, ICapabilities, IVersionInfo } from './tokens';
 export { HpcRequestError, requestAPI } from './request';
+export { ISlurmQueue } from './slurm/tokens';
 
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,

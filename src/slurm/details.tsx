@@ -1,6 +1,7 @@
 /**
  * The job details dialog: opened on a double click or Enter on a row.
  */
+import type { JupyterFrontEnd } from '@jupyterlab/application';
 import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
@@ -42,14 +43,27 @@ class JobDetailsBody extends ReactWidget {
   private _error: string | null = null;
 }
 
+export interface IShowJobDetailsOptions {
+  app: JupyterFrontEnd;
+  model: QueueModel;
+  /** The unique `jobId` to fetch. */
+  jobId: string;
+  /** The job's queue row, when it is in the queue. */
+  job: IJob | null;
+  trans: TranslationBundle;
+}
+
 /** Open the details of a job (fetched with its unique `jobId`). */
 export async function showJobDetails(
-  model: QueueModel,
-  job: IJob,
-  trans: TranslationBundle
+  options: IShowJobDetailsOptions
 ): Promise<void> {
+  const { model, jobId, trans } = options;
+  const job = options.job;
+  if (!job) {
+    return;
+  }
   const body = new JobDetailsBody(job, trans);
-  model.detail(job.jobId).then(
+  model.detail(jobId).then(
     detail => body.setResult(detail, null),
     (error: unknown) =>
       body.setResult(

@@ -120,6 +120,23 @@ export class QueueModel {
     this._setSelection(next);
   }
 
+  /**
+   * Refresh, then select a job and ask the views to scroll to it
+   * (`revealRequested`). A job not (yet) in the queue selects nothing.
+   */
+  async reveal(jobId: string): Promise<void> {
+    await this.refresh();
+    this.select([jobId]);
+    if (this._selection.has(jobId)) {
+      this._revealRequested.emit(jobId);
+    }
+  }
+
+  /** A view should scroll this job (`jobId`) into sight. */
+  get revealRequested(): ISignal<this, string> {
+    return this._revealRequested;
+  }
+
   get jobsChanged(): ISignal<this, readonly IJob[]> {
     return this._jobsChanged;
   }
@@ -282,6 +299,7 @@ export class QueueModel {
   private _jobsChanged = new Signal<this, readonly IJob[]>(this);
   private _statusChanged = new Signal<this, IQueueStatus>(this);
   private _selectionChanged = new Signal<this, ReadonlySet<string>>(this);
+  private _revealRequested = new Signal<this, string>(this);
 }
 
 export namespace QueueModel {

@@ -18,6 +18,7 @@ import { HistoryWidget } from './history';
 import { canAct } from './jobs';
 import { DEFAULT_POLL_SECONDS, QueueModel } from './model';
 import type { IJob, JobAction } from './types';
+import { ISlurmQueue } from './tokens';
 import { QueueWidget, slurmUnavailable } from './widget';
 
 const SLURM_ID = 'jupyterlab-hpc:slurm';
@@ -56,11 +57,12 @@ const JOB_IDS_ARGS = {
   }
 };
 
-export const slurmPlugin: JupyterFrontEndPlugin<void> = {
+export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
   id: SLURM_ID,
   description:
     'The Slurm queue sidebar: live queue, job details, cancel / hold / release / requeue.',
   autoStart: true,
+  provides: ISlurmQueue,
   requires: [IHpcServer],
   optional: [ISettingRegistry, ITranslator, ICommandPalette, ILayoutRestorer],
   activate: (
@@ -70,7 +72,7 @@ export const slurmPlugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null
-  ): void => {
+  ): ISlurmQueue => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_hpc');
     const { commands, shell } = app;
     const model = new QueueModel({
@@ -167,8 +169,9 @@ export const slurmPlugin: JupyterFrontEndPlugin<void> = {
         }
       },
       execute: args => {
-        const job = model.jobs.find(j => j.jobId === String(args.jobId));
-        return job ? showJobDetails(model, job, trans) : undefined;
+        const jobId = String(args.jobId);
+        const job = model.jobs.find(j => j.jobId === jobId) ?? null;
+        return showJobDetails({ app, model, jobId, job, trans });
       }
     });
 
@@ -213,5 +216,14 @@ export const slurmPlugin: JupyterFrontEndPlugin<void> = {
         palette.addItem({ command, category });
       }
     }
+
+    return {
+      model,
+      show: () => shell.activateById(widget.id),
+      reveal: async (jobId: string) => {
+        shell.activateById(widget.id);
+        await model.reveal(jobId);
+      }
+    };
   }
 };
