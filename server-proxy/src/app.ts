@@ -15,6 +15,8 @@ import { CapabilityService } from './capabilities';
 import type { IHpcConfig } from './config';
 import { errorBody, errors, HpcError } from './errors';
 import { Executor } from './exec';
+import { ResourceService } from './resources/service';
+import { resourceRoutes } from './resources/routes';
 import { versionRoutes } from './routes/version';
 import { slurmRoutes } from './slurm/routes';
 import { SlurmService } from './slurm/service';
@@ -32,6 +34,10 @@ export interface IAppOptions {
   logLevel?: string | false;
   /** Front mode routes non-`hpc/` traffic to Jupyter through its own server. */
   serverFactory?: FastifyServerFactory;
+  /** The resource meter (tests inject one); by default built from the config. */
+  resources?: ResourceService;
+  /** Root of the process tree the meter shows (default: the server's parent). */
+  processRootPid?: number;
 }
 
 /** Services shared by every route. */
@@ -41,6 +47,7 @@ export interface IServices {
   executor: Executor;
   capabilities: CapabilityService;
   slurm: SlurmService;
+  resources: ResourceService;
 }
 
 /** A validation failure in words (job ids get an example, not a regex). */
@@ -76,7 +83,17 @@ export function buildApp(options: IAppOptions): FastifyInstance {
     capabilities:
       options.capabilities ??
       new CapabilityService({ executor, config: options.config }),
-    slurm: new SlurmService(executor, options.config, options.root)
+    slurm: new SlurmService(executor, options.config, options.root),
+    resources:
+      options.resources ??
+      new ResourceService({
+        config: options.config.resources,
+        executor,
+        rootPid: options.processRootPid,
+        // Called only once the app exists (GPU start-up problems, once each).
+        log: (level, message) =>
+          app.log[level]({ feature: 'resources' }, message)
+      })
   };
   const app = Fastify({
     logger:
@@ -200,9 +217,16 @@ export function buildApp(options: IAppOptions): FastifyInstance {
   const prefix = normalizeBasePath(options.basePath).replace(/\/$/, '');
   void app.register(versionRoutes(services), { prefix });
   void app.register(slurmRoutes(services), { prefix });
-  app.addHook('onClose', async () => executor.dispose());
+  void app.register(resourceRoutes(services), { prefix });
+  app.addHook('onClose', async () => {
+    services.resources.dispose();
+    executor.dispose();
+  });
   // Start detecting at once: the first page load should not wait for it.
   app.addHook('onReady', async () => {
+    if (options.config.resources.idleStopSeconds === 0) {
+      void services.resources.start(); // always on (resources.idleStopSeconds: 0)
+    }
     void services.capabilities
       .get()
       .catch(err => app.log.warn({ err }, 'capability detection failed'));

@@ -7,6 +7,7 @@
  */
 import { accessSync, constants } from 'node:fs';
 import type { IHpcConfig } from './config';
+import { detectCgroup } from './resources/cgroup';
 import { Executor, IRunResult, lastLine, SpawnError } from './exec';
 
 export interface ISlurmCapability {
@@ -28,6 +29,13 @@ export interface ICapabilities {
     reason?: string;
   };
   gallery: { available: boolean; catalogues: number; reason?: string };
+  /** The resource meter: always there; says where memory is accounted. */
+  resources: {
+    available: boolean;
+    cgroupVersion: 1 | 2 | null;
+    cgroupPath: string | null;
+    reason?: string;
+  };
   /** Absolute path of each command the suite may run, or null if absent. */
   commands: Record<string, string | null>;
   checkedAt: string;
@@ -138,6 +146,7 @@ export class CapabilityService {
       gpu,
       dask,
       gallery: this._gallery(),
+      resources: this._resources(),
       commands,
       checkedAt: new Date().toISOString()
     };
@@ -287,6 +296,21 @@ export class CapabilityService {
       };
     }
     return { available: true, python, version: run.stdout.trim() };
+  }
+
+  private _resources(): ICapabilities['resources'] {
+    const cgroup = detectCgroup();
+    return {
+      available: true,
+      cgroupVersion: cgroup.version,
+      cgroupPath: cgroup.memoryPath,
+      ...(cgroup.version === null
+        ? {
+            reason:
+              'No memory cgroup was found: memory is the whole machine’s (/proc/meminfo)'
+          }
+        : {})
+    };
   }
 
   private _gallery(): ICapabilities['gallery'] {

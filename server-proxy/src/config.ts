@@ -28,7 +28,17 @@ export interface IHpcConfig {
     clusters: string[];
     profiles: IProfile[];
   };
-  resources: { sampleSeconds: number; historySeconds: number; warnAt: number };
+  resources: {
+    sampleSeconds: number;
+    historySeconds: number;
+    warnAt: number;
+    idleStopSeconds: number;
+    processSeconds: number;
+    topProcesses: number;
+    gpu: boolean;
+    nvidiaSmi: string;
+    migSeconds: number;
+  };
   dask: {
     python: string;
     maxWorkers: number;
@@ -103,7 +113,18 @@ export const CONFIG_SCHEMA = {
           exclusiveMinimum: 0,
           maximum: 1,
           default: 0.8
-        }
+        },
+        idleStopSeconds: { type: 'number', minimum: 0, default: 600 },
+        processSeconds: { type: 'number', minimum: 1, default: 5 },
+        topProcesses: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 100,
+          default: 10
+        },
+        gpu: { type: 'boolean', default: true },
+        nvidiaSmi: { type: 'string', minLength: 1, default: 'nvidia-smi' },
+        migSeconds: { type: 'number', minimum: 1, default: 10 }
       }
     },
     dask: {
@@ -195,6 +216,13 @@ export function parseConfig(raw: unknown, source = 'config'): IHpcConfig {
   if (config.slurm.pollSeconds < config.slurm.minPollSeconds) {
     throw new ConfigError(source, [
       `/slurm/pollSeconds: ${config.slurm.pollSeconds} is below the site's floor /slurm/minPollSeconds (${config.slurm.minPollSeconds})`
+    ]);
+  }
+  const slots =
+    config.resources.historySeconds / config.resources.sampleSeconds;
+  if (slots > 200_000) {
+    throw new ConfigError(source, [
+      `/resources/historySeconds: ${config.resources.historySeconds} s at one sample every ${config.resources.sampleSeconds} s is ${Math.ceil(slots)} samples, more than the 200000 kept`
     ]);
   }
   return config;

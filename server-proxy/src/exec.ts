@@ -99,6 +99,24 @@ export interface IRunResult {
   durationMs: number;
 }
 
+export interface IStreamHandlers {
+  /** Each complete line of stdout, without its newline. */
+  onLine(line: string): void;
+  /** Once, when the process has exited (or could not start: `error`). */
+  onExit(exit: {
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stderr: string;
+    error?: SpawnError;
+  }): void;
+}
+
+export interface IStreamHandle {
+  pid: number | undefined;
+  /** Kills the process group (SIGKILL); `onExit` follows. */
+  stop(): void;
+}
+
 /** Raised when the command could not be started at all (ENOENT, EACCES). */
 export class SpawnError extends Error {
   constructor(
@@ -181,6 +199,88 @@ export class Executor {
     } finally {
       this._release();
     }
+  }
+
+  /**
+   * Starts a long-lived command whose stdout is read line by line (e.g.
+   * `nvidia-smi ... -lms 1000`). Same rules as `run`: no shell, the
+   * allow-listed environment, its own process group (killed whole by `stop`,
+   * by `dispose`, or when a line grows past `maxLineBytes`). It does not take
+   * a `run` slot: it would hold one for ever.
+   */
+  stream(
+    command: string,
+    args: readonly string[],
+    handlers: IStreamHandlers,
+    options: { env?: Record<string, string>; maxLineBytes?: number } = {}
+  ): IStreamHandle {
+    if (this._disposed) {
+      throw new SpawnError(command, 'EDISPOSED', 'the server is shutting down');
+    }
+    const maxLine = options.maxLineBytes ?? 1 << 20;
+    const child = spawn(command, [...args], {
+      shell: false,
+      detached: true,
+      env: cleanEnv(this._baseEnv, options.env),
+      stdio: ['ignore', 'pipe', 'pipe']
+    });
+    const pid = child.pid;
+    if (pid !== undefined) {
+      this._pids.add(pid);
+    }
+    let closed = false;
+    let partial = '';
+    const err = new BoundedBuffer(64 << 10);
+    const stop = (): void => {
+      if (pid !== undefined && !closed) {
+        killGroup(pid, 'SIGKILL');
+      }
+    };
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => {
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      if (partial.length > maxLine) {
+        partial = '';
+        stop();
+      }
+      for (const line of lines) {
+        handlers.onLine(line.replace(/\r$/, ''));
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    child.on('error', (e: NodeJS.ErrnoException) => {
+      closed = true;
+      if (pid !== undefined) {
+        this._pids.delete(pid);
+      }
+      handlers.onExit({
+        code: null,
+        signal: null,
+        stderr: err.text(),
+        error: new SpawnError(
+          command,
+          e.code ?? 'EUNKNOWN',
+          e.code === 'ENOENT'
+            ? `${command}: command not found`
+            : `${command}: ${e.message}`
+        )
+      });
+    });
+    child.on('close', (code, signal) => {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      if (pid !== undefined) {
+        this._pids.delete(pid);
+      }
+      if (partial) {
+        handlers.onLine(partial);
+      }
+      handlers.onExit({ code, signal, stderr: err.text() });
+    });
+    return { pid, stop };
   }
 
   /** Kills every running process group; later `run` calls fail. */

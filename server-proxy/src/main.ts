@@ -206,7 +206,9 @@ async function front(
     basePath: `${basePath}hpc/`,
     root: args.root,
     logLevel: args.logLevel,
-    serverFactory: frontServerFactory(url, basePath)
+    serverFactory: frontServerFactory(url, basePath),
+    // The meter's process tree: the Jupyter we started, else ourselves.
+    processRootPid: child?.pid ?? process.pid
   });
   await app.listen({ host: args.host, port: args.port });
   const address = app.server.address();
