@@ -30,7 +30,7 @@ export interface ICapabilities {
   };
   gallery: { available: boolean; catalogues: number; reason?: string };
   /** The resource meter: always there; says where memory is accounted. */
-  resources: {
+  resources?: {
     available: boolean;
     cgroupVersion: 1 | 2 | null;
     cgroupPath: string | null;
@@ -298,7 +298,7 @@ export class CapabilityService {
     return { available: true, python, version: run.stdout.trim() };
   }
 
-  private _resources(): ICapabilities['resources'] {
+  private _resources(): NonNullable<ICapabilities['resources']> {
     const cgroup = detectCgroup();
     return {
       available: true,

@@ -22,7 +22,17 @@ describe('parseConfig', () => {
         clusters: [],
         profiles: []
       },
-      resources: { sampleSeconds: 1, historySeconds: 3600, warnAt: 0.8 },
+      resources: {
+        sampleSeconds: 1,
+        historySeconds: 3600,
+        warnAt: 0.8,
+        idleStopSeconds: 600,
+        processSeconds: 5,
+        topProcesses: 10,
+        gpu: true,
+        nvidiaSmi: 'nvidia-smi',
+        migSeconds: 10
+      },
       dask: {
         python: '/usr/bin/python3',
         maxWorkers: 100,
