@@ -20,6 +20,7 @@ export interface IStat {
   ticks: number;
   starttime: number;
   rssPages: number;
+  threads: number;
 }
 
 /** One `/proc/<pid>/stat` line (comm may hold spaces and parentheses). */
@@ -42,7 +43,8 @@ export function parseStat(text: string): IStat | null {
     ppid,
     ticks: Number(f[11]) + Number(f[12]),
     starttime: Number(f[19]),
-    rssPages: Number(f[21])
+    rssPages: Number(f[21]),
+    threads: Number(f[17])
   };
 }
 
@@ -132,7 +134,49 @@ export class ProcessScanner {
     }
   }
 
-  scan(rootPid: number, nowMs: number): IProcessSample {
+  /**
+   * The tree from the root down through `/proc/<pid>/task/<tid>/children`
+   * (cost proportional to the tree, not to the machine: login nodes run
+   * thousands of other processes); null when the kernel lacks those files.
+   */
+  private _walk(rootPid: number): IStat[] | null {
+    const root = parseStat(this._read(`${rootPid}/stat`) ?? '');
+    if (!root) {
+      return [];
+    }
+    if (this._read(`${rootPid}/task/${rootPid}/children`) === null) {
+      return null;
+    }
+    const tree: IStat[] = [];
+    const frontier: IStat[] = [root];
+    while (frontier.length) {
+      const stat = frontier.pop() as IStat;
+      tree.push(stat);
+      let tids = [String(stat.pid)];
+      if (stat.threads > 1) {
+        try {
+          tids = readdirSync(join(this._proc, String(stat.pid), 'task'));
+        } catch {
+          continue; // exited meanwhile
+        }
+      }
+      for (const tid of tids) {
+        const text = this._read(`${stat.pid}/task/${tid}/children`) ?? '';
+        for (const child of text.split(' ')) {
+          if (child) {
+            const c = parseStat(this._read(`${child}/stat`) ?? '');
+            if (c) {
+              frontier.push(c);
+            }
+          }
+        }
+      }
+    }
+    return tree;
+  }
+
+  /** The tree from one pass over every `/proc/<pid>/stat` (the fallback). */
+  private _scanAll(rootPid: number): IStat[] {
     const byPid = new Map<number, IStat>();
     const children = new Map<number, number[]>();
     let names: string[] = [];
@@ -167,6 +211,13 @@ export class ProcessScanner {
         frontier.push(child);
       }
     }
+    return tree;
+  }
+
+  /** The tree below `rootPid` (included): sizes, CPU, the heaviest described. */
+  scan(rootPid: number, nowMs: number, fullScan = false): IProcessSample {
+    const tree =
+      (fullScan ? null : this._walk(rootPid)) ?? this._scanAll(rootPid);
     const elapsed = (nowMs - this._lastScanMs) / 1000;
     const ticks = new Map<string, number>();
     const cpuOf = (s: IStat): number | null => {
