@@ -139,19 +139,33 @@ export class ResourceService {
   }
 
   /** Starts sampling (idempotent); resolves after the first sample. */
-  async start(): Promise<void> {
-    if (this._timer === null) {
-      this._timer = this._clock.setInterval(
-        () => this._tick(),
-        this._config.sampleSeconds * 1000
-      );
-      if (this._gpu) {
-        // A first sample with the GPUs, if nvidia-smi answers promptly.
-        await Promise.race([
-          this._gpu.start(),
-          new Promise(r => setTimeout(r, 3000).unref?.())
-        ]);
+  start(): Promise<void> {
+    this._starting ??= this._start();
+    return this._starting;
+  }
+
+  private async _start(): Promise<void> {
+    this._timer = this._clock.setInterval(
+      () => this._tick(),
+      this._config.sampleSeconds * 1000
+    );
+    const gpu = this._gpu;
+    if (gpu) {
+      // A first sample with the GPUs' first line, if nvidia-smi answers promptly.
+      const deadline = Date.now() + 3000;
+      await Promise.race([
+        gpu.start(),
+        new Promise(r => setTimeout(r, 3000).unref?.())
+      ]);
+      while (
+        Date.now() < deadline &&
+        gpu.running &&
+        gpu.snapshot().gpus.some(g => g.stale)
+      ) {
+        await new Promise(r => setTimeout(r, 50).unref?.());
       }
+    }
+    if (this._timer !== null) {
       this._tick();
     }
   }
@@ -161,6 +175,7 @@ export class ResourceService {
       this._clock.clearInterval(this._timer);
       this._timer = null;
     }
+    this._starting = null;
     this._prevCpu = null; // a rate across the pause would mislead
     this._gpu?.stop();
   }
@@ -168,10 +183,14 @@ export class ResourceService {
   /** The latest sample (sampling starts, or goes on, because someone asked). */
   async current(): Promise<ISample> {
     this._lastRequest = this._clock.now();
-    if (this._timer === null) {
+    if (this._timer === null || !this._latest) {
       await this.start();
     }
-    return this._latest as ISample;
+    if (!this._latest) {
+      // Stopped while starting (the server is closing): take one now.
+      this._tick();
+    }
+    return this._latest as unknown as ISample;
   }
 
   /** History of the last `seconds`, as columns or one object per sample. */
@@ -291,6 +310,7 @@ export class ResourceService {
   private _nodeCores: number;
   private _history: History;
   private _timer: unknown = null;
+  private _starting: Promise<void> | null = null;
   private _latest: ISample | null = null;
   private _seq = 0;
   private _lastRequest = 0;

@@ -7,6 +7,7 @@ import { parseConfig } from '../../config';
 import { Executor } from '../../exec';
 import { AllocationWatcher } from '../allocation';
 import { CgroupReader } from '../cgroup';
+import type { GpuMonitor } from '../gpu';
 import { IClock, ResourceService } from '../service';
 import { FIXTURES } from './captures';
 
@@ -127,6 +128,34 @@ describe('ResourceService', () => {
     expect((await service.current()).seq).toBe(1);
     clock.advance(1000);
     expect((await service.current()).seq).toBe(2);
+  });
+
+  it('concurrent first requests while nvidia-smi starts all get the first sample', async () => {
+    service.dispose();
+    let stopped = 0;
+    const slowGpu = {
+      running: true,
+      start: () => new Promise<void>(r => setTimeout(r, 300)),
+      snapshot: () => ({ gpus: [] }),
+      stop: () => stopped++
+    };
+    service = new ResourceService({
+      config: parseConfig({}).resources,
+      executor,
+      env: {},
+      rootPid: process.pid,
+      cgroup: new CgroupReader({ root }),
+      gpu: slowGpu as unknown as GpuMonitor,
+      clock
+    });
+    const all = await Promise.all([
+      service.current(),
+      service.current(),
+      service.current()
+    ]);
+    expect(all.map(s => s?.seq)).toEqual([1, 1, 1]);
+    service.stop();
+    expect(stopped).toBe(1);
   });
 
   it('stops after idleStopSeconds without a request, and starts again on the next', async () => {
