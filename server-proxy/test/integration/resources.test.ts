@@ -20,6 +20,7 @@ import {
   cancelJobs,
   cleanup,
   descendants,
+  freePort,
   http,
   IProc,
   listeningPort,
@@ -27,6 +28,7 @@ import {
   sbatchAs,
   startProxy,
   tokenHeader,
+  trackGroup,
   waitFor
 } from './helpers';
 
@@ -352,4 +354,73 @@ describe('the Slurm allocation the server runs in', () => {
     });
     expect(s.job?.secondsLeft).toBeGreaterThan(3500);
   });
+});
+
+describe('front mode: the process tree of the Jupyter it started', () => {
+  it('shows the Jupyter server and its kernel, named by the kernel id', async () => {
+    const root = makeTmp();
+    const port = await freePort();
+    const front = startProxy([
+      'front',
+      '--port',
+      String(port),
+      '--log-level',
+      'warn',
+      '--',
+      '/usr/bin/python3',
+      '-m',
+      'jupyter_server',
+      '--port={port}',
+      `--ServerApp.token=${TOKEN}`,
+      `--ServerApp.root_dir=${root}`,
+      '--ServerApp.allow_root=True',
+      '--ServerApp.open_browser=False',
+      '--ServerApp.port_retries=0'
+    ]);
+    await front.waitForStderr(/front listening on/, 50_000);
+    const jupyter = descendants(front.pid).find(pid =>
+      readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+        .split('\0')
+        .includes('jupyter_server')
+    ) as number;
+    trackGroup(jupyter);
+    const started = await http({
+      port,
+      method: 'POST',
+      path: '/api/kernels',
+      headers: { ...tokenHeader(TOKEN), 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'python3' })
+    });
+    expect(started.status).toBe(201);
+    const kernelId = started.json<{ id: string }>().id;
+    let last: ISampleJson | null = null;
+    const found = await waitFor(async () => {
+      const res = await http({
+        port,
+        path: '/hpc/api/resources',
+        headers: tokenHeader(TOKEN)
+      });
+      last = res.json<ISampleJson>();
+      return !!last.processes?.top.some(
+        p => (p as { kernelId?: string }).kernelId === kernelId
+      );
+    }, 40_000);
+    expect(found).toBe(true);
+    const processes = (last as unknown as ISampleJson).processes as unknown as {
+      rootPid: number;
+      count: number;
+      top: Array<{
+        pid: number;
+        kernelId: string | null;
+        kernel: string | null;
+        rssBytes: number;
+      }>;
+    };
+    expect(processes.rootPid).toBe(jupyter);
+    expect(processes.count).toBeGreaterThanOrEqual(2);
+    const kernel = processes.top.find(p => p.kernelId === kernelId);
+    expect(kernel?.kernel).toBe('ipykernel');
+    expect(descendants(jupyter)).toContain(kernel?.pid);
+    expect(processes.top.map(p => p.pid)).toContain(jupyter);
+  }, 90_000);
 });
