@@ -6,7 +6,13 @@
  * page tables) read. Synchronous reads: a few hundred small /proc files cost
  * less CPU than the same number of thread-pool round trips.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** USER_HZ: 100 on every Linux architecture Node runs on. */
@@ -135,16 +141,44 @@ export class ProcessScanner {
   }
 
   /**
+   * A small /proc file (stat, children) through one reused buffer: open,
+   * read, close and nothing else, the bulk of a scan's cost.
+   */
+  private _readSmall(path: string): string | null {
+    let fd: number;
+    try {
+      fd = openSync(`${this._proc}/${path}`, 'r');
+    } catch {
+      return null;
+    }
+    try {
+      let n = 0;
+      for (;;) {
+        const got = readSync(fd, this._buf, n, this._buf.length - n, null);
+        n += got;
+        if (got === 0 || n === this._buf.length) {
+          break;
+        }
+      }
+      return this._buf.toString('latin1', 0, n);
+    } catch {
+      return null;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /**
    * The tree from the root down through `/proc/<pid>/task/<tid>/children`
    * (cost proportional to the tree, not to the machine: login nodes run
    * thousands of other processes); null when the kernel lacks those files.
    */
   private _walk(rootPid: number): IStat[] | null {
-    const root = parseStat(this._read(`${rootPid}/stat`) ?? '');
+    const root = parseStat(this._readSmall(`${rootPid}/stat`) ?? '');
     if (!root) {
       return [];
     }
-    if (this._read(`${rootPid}/task/${rootPid}/children`) === null) {
+    if (this._readSmall(`${rootPid}/task/${rootPid}/children`) === null) {
       return null;
     }
     const tree: IStat[] = [];
@@ -161,10 +195,10 @@ export class ProcessScanner {
         }
       }
       for (const tid of tids) {
-        const text = this._read(`${stat.pid}/task/${tid}/children`) ?? '';
+        const text = this._readSmall(`${stat.pid}/task/${tid}/children`) ?? '';
         for (const child of text.split(' ')) {
           if (child) {
-            const c = parseStat(this._read(`${child}/stat`) ?? '');
+            const c = parseStat(this._readSmall(`${child}/stat`) ?? '');
             if (c) {
               frontier.push(c);
             }
@@ -190,7 +224,7 @@ export class ProcessScanner {
       if (c < 48 || c > 57) {
         continue;
       }
-      const stat = parseStat(this._read(`${name}/stat`) ?? '');
+      const stat = parseStat(this._readSmall(`${name}/stat`) ?? '');
       if (!stat) {
         continue; // exited meanwhile
       }
@@ -262,5 +296,6 @@ export class ProcessScanner {
   private _top: number;
   private _pageSize: number;
   private _ticks = new Map<string, number>();
+  private _buf = Buffer.alloc(64 << 10);
   private _lastScanMs = 0;
 }
