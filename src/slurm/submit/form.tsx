@@ -76,6 +76,7 @@ function useLoaded<T>(load: () => Promise<T>): Loaded<T> {
 
 export function SubmitForm(props: ISubmitFormProps): JSX.Element {
   const { client, source, trans } = props;
+  const uid = React.useId();
   const profiles = useLoaded(() => client.profiles());
   const partitions = useLoaded(() => client.partitions());
   const [values, setValues] = React.useState(props.initial);
@@ -195,9 +196,10 @@ export function SubmitForm(props: ISubmitFormProps): JSX.Element {
           : trans.__('The job runs in your Jupyter root folder.')}
       </p>
       <div className="jp-HpcSubmit-fields">
-        <label className="jp-HpcSubmit-field">
-          <span>{trans.__('Profile')}</span>
+        <div className="jp-HpcSubmit-field">
+          <label htmlFor={`${uid}-profile`}>{trans.__('Profile')}</label>
           <select
+            id={`${uid}-profile`}
             value={values.profile}
             disabled={profiles.kind !== 'ok'}
             onChange={e => set('profile')(e.target.value)}
@@ -216,11 +218,12 @@ export function SubmitForm(props: ISubmitFormProps): JSX.Element {
                 ? trans.__('Profiles unavailable: %1', profiles.message)
                 : trans.__('Site presets: options, directives and modules.'))}
           </small>
-        </label>
-        <label className="jp-HpcSubmit-field">
-          <span>{trans.__('Partition')}</span>
+        </div>
+        <div className="jp-HpcSubmit-field">
+          <label htmlFor={`${uid}-partition`}>{trans.__('Partition')}</label>
           {partitions.kind === 'ok' ? (
             <select
+              id={`${uid}-partition`}
               value={values.partition}
               onChange={e => set('partition')(e.target.value)}
             >
@@ -240,6 +243,7 @@ export function SubmitForm(props: ISubmitFormProps): JSX.Element {
             </select>
           ) : (
             <input
+              id={`${uid}-partition`}
               value={values.partition}
               aria-invalid={!!errors.partition}
               onChange={e => set('partition')(e.target.value)}
@@ -251,7 +255,7 @@ export function SubmitForm(props: ISubmitFormProps): JSX.Element {
                 ? trans.__('Partitions unavailable: %1', partitions.message)
                 : trans.__('Idle CPUs, GPUs and time limit from sinfo.'))}
           </small>
-        </label>
+        </div>
         {field('name', trans.__('Job name'), trans.__('Shown in the queue.'))}
         {field(
           'account',
@@ -270,9 +274,10 @@ export function SubmitForm(props: ISubmitFormProps): JSX.Element {
         {field('gpus', trans.__('GPUs'), '', 'number')}
       </div>
       {source.editable && (
-        <label className="jp-HpcSubmit-field jp-HpcSubmit-scriptField">
-          <span>{trans.__('Script')}</span>
+        <div className="jp-HpcSubmit-field jp-HpcSubmit-scriptField">
+          <label htmlFor={`${uid}-script`}>{trans.__('Script')}</label>
           <textarea
+            id={`${uid}-script`}
             className="jp-HpcSubmit-scriptInput"
             value={script ?? ''}
             spellCheck={false}
@@ -282,7 +287,7 @@ export function SubmitForm(props: ISubmitFormProps): JSX.Element {
               setFailure(null);
             }}
           />
-        </label>
+        </div>
       )}
       <section
         className="jp-HpcSubmit-preview"
@@ -355,26 +360,27 @@ interface ITextFieldProps {
 }
 
 function TextField(props: ITextFieldProps): JSX.Element {
-  const hintId = React.useId();
+  const id = React.useId();
   return (
-    <label className="jp-HpcSubmit-field">
-      <span>{props.label}</span>
+    <div className="jp-HpcSubmit-field">
+      <label htmlFor={id}>{props.label}</label>
       <input
+        id={id}
         type={props.type}
         name={props.name}
         value={props.value}
         placeholder={props.placeholder}
         min={props.type === 'number' ? 0 : undefined}
         aria-invalid={!!props.error}
-        aria-describedby={hintId}
+        aria-describedby={`${id}-hint`}
         onChange={e => props.onChange(e.target.value)}
       />
       <small
-        id={hintId}
+        id={`${id}-hint`}
         className={props.error ? 'jp-HpcSubmit-error' : 'jp-HpcSubmit-hint'}
       >
         {props.error ?? props.hint}
       </small>
-    </label>
+    </div>
   );
 }

@@ -44,7 +44,8 @@ export function fakeSubmitClient(routes: Routes) {
     baseUrl: 'http://localhost:8888/user/alice/',
     fetch: fetch as typeof window.fetch
   });
-  return { client: new SubmitClient(new HpcServer(settings)), seen };
+  const server = new HpcServer(settings);
+  return { client: new SubmitClient(server), server, seen };
 }
 
 export const PROFILES: IProfile[] = [

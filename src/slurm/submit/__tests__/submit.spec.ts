@@ -5,6 +5,7 @@ import { fakeSubmitClient, healthyRoutes, json } from './fakes';
 
 const trans = nullTranslator.load('jupyterlab_hpc');
 const request = { script: '#!/bin/bash\necho hi\n', cwd: 'runs' };
+const label = 'run.sh';
 
 /** The notifications now shown (newest first), as [type, message]. */
 function shown(): Array<[string, string]> {
@@ -29,7 +30,7 @@ describe('submitJob', () => {
       client,
       queue,
       request,
-      label: 'run.sh',
+      label,
       trans
     });
     expect(outcome).toEqual({
@@ -60,7 +61,7 @@ describe('submitJob', () => {
       client,
       queue: fakeQueue().queue,
       request,
-      label: 'run.sh',
+      label,
       trans
     });
     const [note] = Notification.manager.notifications;
@@ -85,12 +86,15 @@ describe('submitJob', () => {
       })
     );
     const { queue, revealed } = fakeQueue();
-    const retry = { label: 'Open the form', callback: () => undefined };
+    const retry = {
+      label: trans.__('Open the form'),
+      callback: () => undefined
+    };
     const outcome = await submitJob('c', {
       client,
       queue,
       request,
-      label: 'run.sh',
+      label,
       trans,
       onFailedAction: retry
     });
@@ -120,7 +124,7 @@ describe('submitJob', () => {
       client,
       queue: fakeQueue().queue,
       request,
-      label: 'run.sh',
+      label,
       trans
     };
     const first = submitJob('same', options);
