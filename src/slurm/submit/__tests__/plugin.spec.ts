@@ -6,7 +6,7 @@ import type { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { CommandRegistry } from '@lumino/commands';
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
-import { waitFor } from '@testing-library/react';
+import { act, waitFor } from '@testing-library/react';
 import type { ISlurmQueue } from '../../tokens';
 import { CommandIDs, slurmSubmitPlugin } from '../plugin';
 import { fakeSubmitClient, healthyRoutes } from './fakes';
@@ -109,14 +109,17 @@ describe('slurmSubmitPlugin', () => {
     expect(added).toHaveLength(1);
     expect(added[0].title.label).toBe('Submit run.sh');
     Widget.attach(added[0], document.body);
-    await waitFor(() =>
-      expect(
-        seen.find(s => s.route === 'POST slurm/jobs/preview')?.body
-      ).toEqual({ script: FILE_TEXT, cwd: 'a' })
+    await waitFor(
+      () =>
+        expect(
+          seen.find(s => s.route === 'POST slurm/jobs/preview')?.body
+        ).toEqual({ script: FILE_TEXT, cwd: 'a' }),
+      // The form's module loads lazily: slow on a busy machine.
+      { timeout: 10000 }
     );
     expect(read).toEqual(['a/run.sh']);
     expect(added[0].node.textContent).toContain('Submit run.sh to Slurm');
-    added[0].dispose();
+    await act(async () => added[0].dispose());
   });
 
   it('submits at once with the default profile when the form is off', async () => {
