@@ -19,6 +19,7 @@ import {
   partitionSummary,
   profileDefault
 } from './options';
+import { TextField, useLoaded } from './fields';
 import type { SubmitOutcome } from './submit';
 
 /** Where the script comes from: an editor, a file, or the form itself. */
@@ -47,32 +48,10 @@ export interface ISubmitFormProps {
   previewDelayMs?: number;
 }
 
-type Loaded<T> =
-  | { kind: 'loading' }
-  | { kind: 'ok'; value: T }
-  | { kind: 'error'; message: string };
-
 type PreviewState =
   | { kind: 'idle' }
   | { kind: 'ok'; preview: IPreview }
   | { kind: 'error'; message: string; advice: string };
-
-function useLoaded<T>(load: () => Promise<T>): Loaded<T> {
-  const [state, setState] = React.useState<Loaded<T>>({ kind: 'loading' });
-  React.useEffect(() => {
-    let live = true;
-    load().then(
-      value => live && setState({ kind: 'ok', value }),
-      error =>
-        live &&
-        setState({ kind: 'error', message: String(error.message ?? error) })
-    );
-    return () => {
-      live = false;
-    };
-  }, []);
-  return state;
-}
 
 export function SubmitForm(props: ISubmitFormProps): JSX.Element {
   const { client, source, trans } = props;
@@ -314,9 +293,10 @@ export function SubmitForm(props: ISubmitFormProps): JSX.Element {
             </pre>
           </>
         ) : preview.kind === 'error' ? (
-          <p className="jp-HpcSubmit-error jp-mod-preview">
-            {preview.message} {preview.advice}
-          </p>
+          <div className="jp-HpcSubmit-error jp-mod-preview">
+            <p>{preview.message}</p>
+            {preview.advice && <p>{preview.advice}</p>}
+          </div>
         ) : (
           <p className="jp-HpcSubmit-hint">
             {trans.__('Preparing the preview…')}
@@ -325,7 +305,10 @@ export function SubmitForm(props: ISubmitFormProps): JSX.Element {
       </section>
       {failure && (
         <div className="jp-HpcSubmit-error" role="alert">
-          <strong>{failure.message}</strong> {failure.advice}
+          <p>
+            <strong>{failure.message}</strong>
+          </p>
+          {failure.advice && <p>{failure.advice}</p>}
         </div>
       )}
       <div className="jp-HpcSubmit-actions">
@@ -345,42 +328,5 @@ export function SubmitForm(props: ISubmitFormProps): JSX.Element {
         )}
       </div>
     </form>
-  );
-}
-
-interface ITextFieldProps {
-  name: string;
-  label: string;
-  hint: string;
-  type: string;
-  value: string;
-  placeholder: string;
-  error?: string;
-  onChange: (value: string) => void;
-}
-
-function TextField(props: ITextFieldProps): JSX.Element {
-  const id = React.useId();
-  return (
-    <div className="jp-HpcSubmit-field">
-      <label htmlFor={id}>{props.label}</label>
-      <input
-        id={id}
-        type={props.type}
-        name={props.name}
-        value={props.value}
-        placeholder={props.placeholder}
-        min={props.type === 'number' ? 0 : undefined}
-        aria-invalid={!!props.error}
-        aria-describedby={`${id}-hint`}
-        onChange={e => props.onChange(e.target.value)}
-      />
-      <small
-        id={`${id}-hint`}
-        className={props.error ? 'jp-HpcSubmit-error' : 'jp-HpcSubmit-hint'}
-      >
-        {props.error ?? props.hint}
-      </small>
-    </div>
   );
 }

@@ -204,7 +204,7 @@ export function advice(error: unknown, trans: TranslationBundle): string {
   switch (error.code) {
     case 'NOT_A_BATCH_SCRIPT':
       return trans.__(
-        'Make the first line name an interpreter, e.g. #!/bin/bash, then submit again.'
+        'Put the #! line at the very top of the script (no blank line or comment before it), then submit again.'
       );
     case 'SBATCH_REJECTED':
       return trans.__(
@@ -231,5 +231,10 @@ export function advice(error: unknown, trans: TranslationBundle): string {
 export function explain(error: unknown, trans: TranslationBundle): string {
   const message = error instanceof Error ? error.message : String(error);
   const todo = advice(error, trans);
-  return todo ? trans.__('%1 %2', message, todo) : message;
+  if (!todo) {
+    return message;
+  }
+  // Slurm's messages don't always end a sentence.
+  const ended = /[.!?]$/.test(message) ? message : `${message}.`;
+  return trans.__('%1 %2', ended, todo);
 }

@@ -149,8 +149,10 @@ describe('SubmitForm', () => {
       }),
       source: fileSource('echo hi\n')
     });
-    const preview = await screen.findByText(/This is not a batch script/);
-    expect(preview.textContent).toContain('e.g. #!/bin/bash');
+    const message = await screen.findByText(/This is not a batch script/);
+    const section = screen.getByRole('region', { name: 'Preview' });
+    expect(section.contains(message)).toBe(true);
+    expect(section.textContent).toContain('at the very top of the script');
   });
 
   it('submits once, shows progress, and closes when the job is in', async () => {

@@ -150,7 +150,7 @@ describe('commandLine', () => {
 
 describe('advice', () => {
   it.each([
-    [400, 'NOT_A_BATCH_SCRIPT', '#!/bin/bash'],
+    [400, 'NOT_A_BATCH_SCRIPT', 'very top'],
     [400, 'SBATCH_REJECTED', 'partition'],
     [400, 'BAD_CWD', 'Jupyter root'],
     [400, 'UNKNOWN_PROFILE', 'profile'],
@@ -160,6 +160,17 @@ describe('advice', () => {
     const error = new HpcRequestError(status, code, 'Slurm said no.');
     expect(advice(error, trans)).toContain(words);
     expect(explain(error, trans)).toMatch(/^Slurm said no\. .+/);
+  });
+
+  it('ends the message as a sentence before the advice', () => {
+    const error = new HpcRequestError(
+      400,
+      'NOT_A_BATCH_SCRIPT',
+      'This is not a batch script: e.g. #!/bin/bash'
+    );
+    expect(explain(error, trans)).toMatch(
+      /^This is not a batch script: e\.g\. #!\/bin\/bash\. Put the #! line/
+    );
   });
 
   it('adds nothing to errors it has no advice for', () => {
