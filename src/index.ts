@@ -4,6 +4,7 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { corePlugin, statusPlugin } from './core/plugin';
 import { slurmPlugin } from './slurm/plugin';
+import { slurmSubmitPlugin } from './slurm/submit/plugin';
 
 export { IHpcServer } from './tokens';
 export type { HandshakeState, ICapabilities, IVersionInfo } from './tokens';
@@ -13,7 +14,8 @@ export { ISlurmQueue } from './slurm/tokens';
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,
   statusPlugin,
-  slurmPlugin
+  slurmPlugin,
+  slurmSubmitPlugin
 ];
 
 export default plugins;

@@ -60,3 +60,44 @@ export function sacctArgs(days: number): string[] {
 export function sinfoArgs(): string[] {
   return ['-h', '-s', '-o', ['%P', '%a', '%F', '%C', '%G', '%l'].join(FIELD)];
 }
+
+/** A submission's options (form or profile), see `sbatchArgs`. */
+export interface ISubmitOptions {
+  partition?: string;
+  account?: string;
+  qos?: string;
+  time?: string;
+  nodes?: number;
+  cpusPerTask?: number;
+  mem?: string;
+  gpus?: number;
+  name?: string;
+}
+
+/** sbatch options, each value inside its own `--option=value` argument. */
+export function optionArgs(o: ISubmitOptions): string[] {
+  const args: string[] = [];
+  const add = (flag: string, value: string | number | undefined): void => {
+    if (value !== undefined && value !== '') {
+      args.push(`--${flag}=${value}`);
+    }
+  };
+  add('partition', o.partition);
+  add('account', o.account);
+  add('qos', o.qos);
+  add('time', o.time);
+  add('nodes', o.nodes);
+  add('cpus-per-task', o.cpusPerTask);
+  add('mem', o.mem);
+  add('gpus', o.gpus || undefined);
+  add('job-name', o.name);
+  return args;
+}
+
+/**
+ * `sbatch` reading the script on stdin, in `cwd` (an absolute folder already
+ * confined to the root): it prints "id[;cluster]".
+ */
+export function sbatchArgs(cwd: string, options: ISubmitOptions): string[] {
+  return ['--parsable', `--chdir=${cwd}`, ...optionArgs(options)];
+}

@@ -7,6 +7,7 @@ import type { IServices } from '../app';
 import { JOB_ID_PATTERN } from './ids';
 import { Scope } from './commands';
 import { Action } from './commands';
+import type { ISubmitRequest } from './service';
 
 const cluster = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' } as const;
 const slurmName = {
@@ -18,6 +19,38 @@ const jobIdParams = {
   required: ['jobId'],
   additionalProperties: false,
   properties: { jobId: { type: 'string', pattern: JOB_ID_PATTERN } }
+} as const;
+
+/** `POST api/slurm/jobs` and its preview. */
+const submitBody = {
+  type: 'object',
+  required: ['script'],
+  additionalProperties: false,
+  properties: {
+    script: { type: 'string', minLength: 1, maxLength: 1 << 20 },
+    cwd: { type: 'string', maxLength: 4096 },
+    profile: { type: 'string', maxLength: 64 },
+    options: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        partition: slurmName,
+        account: slurmName,
+        qos: slurmName,
+        time: { type: 'string', pattern: '^[0-9:-]{1,16}$' },
+        nodes: { type: 'integer', minimum: 1, maximum: 100000 },
+        cpusPerTask: { type: 'integer', minimum: 1, maximum: 100000 },
+        mem: { type: 'string', pattern: '^[0-9]+[KMGT]?$' },
+        gpus: { type: 'integer', minimum: 0, maximum: 1024 },
+        name: {
+          type: 'string',
+          minLength: 1,
+          maxLength: 200,
+          pattern: '^[^\\u0000]*$'
+        }
+      }
+    }
+  }
 } as const;
 
 export function slurmRoutes(services: IServices): FastifyPluginAsync {
@@ -105,51 +138,18 @@ export function slurmRoutes(services: IServices): FastifyPluginAsync {
       })
     );
 
-    app.post<{
-      Body: {
-        script: string;
-        cwd?: string;
-        profile?: string;
-        options?: Record<string, never>;
-      };
-    }>(
+    // Submit and preview take the same body, validated the same way.
+    const submitSchema = { schema: { body: submitBody } };
+    app.post<{ Body: ISubmitRequest }>(
       '/api/slurm/jobs',
-      {
-        schema: {
-          body: {
-            type: 'object',
-            required: ['script'],
-            additionalProperties: false,
-            properties: {
-              script: { type: 'string', minLength: 1, maxLength: 1 << 20 },
-              cwd: { type: 'string', maxLength: 4096 },
-              profile: { type: 'string', maxLength: 64 },
-              options: {
-                type: 'object',
-                additionalProperties: false,
-                properties: {
-                  partition: slurmName,
-                  account: slurmName,
-                  qos: slurmName,
-                  time: { type: 'string', pattern: '^[0-9:-]{1,16}$' },
-                  nodes: { type: 'integer', minimum: 1, maximum: 100000 },
-                  cpusPerTask: { type: 'integer', minimum: 1, maximum: 100000 },
-                  mem: { type: 'string', pattern: '^[0-9]+[KMGT]?$' },
-                  gpus: { type: 'integer', minimum: 0, maximum: 1024 },
-                  name: {
-                    type: 'string',
-                    minLength: 1,
-                    maxLength: 200,
-                    pattern: '^[^\\u0000]*$'
-                  }
-                }
-              }
-            }
-          }
-        }
-      },
+      submitSchema,
       async (request, reply) =>
         reply.status(201).send(await slurm.submit(request.body))
+    );
+    app.post<{ Body: ISubmitRequest }>(
+      '/api/slurm/jobs/preview',
+      submitSchema,
+      async request => slurm.preview(request.body)
     );
 
     app.get<{

@@ -12,7 +12,9 @@ import { parseScontrolConfig } from '../capabilities';
 import {
   Action,
   actionCommand,
+  ISubmitOptions,
   sacctArgs,
+  sbatchArgs,
   scontrolShowJobArgs,
   Scope,
   sinfoArgs
@@ -28,16 +30,19 @@ import {
 } from './parse';
 import { IQueueAnswer, QueuePoller, squeueError } from './queue';
 
-export interface ISubmitOptions {
-  partition?: string;
-  account?: string;
-  qos?: string;
-  time?: string;
-  nodes?: number;
-  cpusPerTask?: number;
-  mem?: string;
-  gpus?: number;
-  name?: string;
+/** The body of `POST api/slurm/jobs` and of its preview. */
+export interface ISubmitRequest {
+  script: string;
+  cwd?: string;
+  profile?: string;
+  options?: ISubmitOptions;
+}
+
+/** What a submission runs: the final script (stdin) and sbatch's arguments. */
+export interface IPreparedSubmission {
+  script: string;
+  args: string[];
+  cwd: string;
 }
 
 export interface IActionResult {
@@ -202,12 +207,12 @@ export class SlurmService {
     return real;
   }
 
-  async submit(request: {
-    script: string;
-    cwd?: string;
-    profile?: string;
-    options?: ISubmitOptions;
-  }): Promise<{ jobId: string; cluster?: string; warnings: string[] }> {
+  /**
+   * Validates a submission and builds exactly what `submit` runs, running
+   * nothing: the script with the profile applied and sbatch's arguments.
+   * Submit and preview both go through here, so a preview is never a guess.
+   */
+  async prepare(request: ISubmitRequest): Promise<IPreparedSubmission> {
     let script = request.script.replace(/\r\n?/g, '\n');
     if (!script.startsWith('#!')) {
       throw errors.badRequest(
@@ -229,11 +234,25 @@ export class SlurmService {
       }
       script = applyProfileToScript(script, profile);
     }
-    const args = [
-      '--parsable',
-      `--chdir=${cwd}`,
-      ...optionArgs({ ...profileOptions(profile), ...request.options })
-    ];
+    const args = sbatchArgs(cwd, {
+      ...profileOptions(profile),
+      ...request.options
+    });
+    return { script, args, cwd };
+  }
+
+  /** `POST api/slurm/jobs/preview`: what a submission would run, as argv. */
+  async preview(
+    request: ISubmitRequest
+  ): Promise<{ script: string; argv: string[] }> {
+    const { script, args } = await this.prepare(request);
+    return { script, argv: ['sbatch', ...args] };
+  }
+
+  async submit(
+    request: ISubmitRequest
+  ): Promise<{ jobId: string; cluster?: string; warnings: string[] }> {
+    const { script, args, cwd } = await this.prepare(request);
     const run = await this._run('sbatch', args, { input: script, cwd });
     const down = controllerDown(run);
     if (down) {
@@ -390,26 +409,6 @@ function profileOptions(profile?: IProfile): ISubmitOptions {
     mem: profile.memory,
     gpus: profile.gpus
   };
-}
-
-/** sbatch options, each value inside its own `--option=value` argument. */
-export function optionArgs(o: ISubmitOptions): string[] {
-  const args: string[] = [];
-  const add = (flag: string, value: string | number | undefined): void => {
-    if (value !== undefined && value !== '') {
-      args.push(`--${flag}=${value}`);
-    }
-  };
-  add('partition', o.partition);
-  add('account', o.account);
-  add('qos', o.qos);
-  add('time', o.time);
-  add('nodes', o.nodes);
-  add('cpus-per-task', o.cpusPerTask);
-  add('mem', o.mem);
-  add('gpus', o.gpus || undefined);
-  add('job-name', o.name);
-  return args;
 }
 
 /** Adds a profile's #SBATCH directives after the #! line and its module loads after the header. */

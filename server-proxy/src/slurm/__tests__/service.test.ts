@@ -6,7 +6,8 @@ import { IProfile, parseConfig } from '../../config';
 import { HpcError } from '../../errors';
 import type { Executor, IRunOptions, IRunResult } from '../../exec';
 import { SpawnError } from '../../exec';
-import { applyProfileToScript, optionArgs, SlurmService } from '../service';
+import { optionArgs } from '../commands';
+import { applyProfileToScript, SlurmService } from '../service';
 
 describe('optionArgs', () => {
   it('writes each value inside its own --option=value argument', () => {
