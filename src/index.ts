@@ -3,6 +3,7 @@
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { corePlugin, statusPlugin } from './core/plugin';
+import { resourcesPlugin } from './resources/plugin';
 import { slurmPlugin } from './slurm/plugin';
 
 export { IHpcServer } from './tokens';
@@ -13,7 +14,8 @@ export { ISlurmQueue } from './slurm/tokens';
 const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,
   statusPlugin,
-  slurmPlugin
+  slurmPlugin,
+  resourcesPlugin
 ];
 
 export default plugins;
