@@ -292,9 +292,7 @@ export function ResourceCharts(props: {
 
       {latest.gpus.length === 0 ? (
         <p className="jp-HpcMeter-note">
-          {latest.gpuError
-            ? trans.__('No GPU: %1', latest.gpuError)
-            : trans.__('No GPU visible to you.')}
+          {gpuReason(latest.gpuError ?? null, trans)}
         </p>
       ) : (
         latest.gpus.map(gpu => (
@@ -314,6 +312,33 @@ export function ResourceCharts(props: {
       <Processes sample={latest} trans={trans} />
     </div>
   );
+}
+
+/** Why there is no GPU, in words (the server sends a code). */
+export function gpuReason(
+  code: string | null,
+  trans: TranslationBundle
+): string {
+  switch (code) {
+    case 'NO_NVIDIA_SMI':
+      return trans.__('No GPU: nvidia-smi is not installed here.');
+    case 'NO_DRIVER':
+      return trans.__('No GPU: the NVIDIA driver is not loaded on this node.');
+    case 'NO_GPU':
+      return trans.__('No GPU on this node.');
+    case 'NO_VISIBLE_GPU':
+      return trans.__(
+        'No GPU visible to you: CUDA_VISIBLE_DEVICES hides them all.'
+      );
+    case 'GPU_DISABLED':
+      return trans.__('GPU monitoring is turned off by the site.');
+    case 'NVIDIA_SMI_EXITED':
+      return trans.__('nvidia-smi stopped; it is being restarted.');
+    case null:
+      return trans.__('No GPU visible to you.');
+    default:
+      return trans.__('GPUs could not be read (%1).', code);
+  }
 }
 
 function GpuChart(props: {
@@ -365,7 +390,8 @@ function GpuChart(props: {
           <tbody>
             {gpu.migDevices.map(mig => (
               <tr key={mig.uuid} data-uuid={mig.uuid}>
-                <td>{mig.name ?? mig.uuid}</td>
+                <td>{mig.profile ?? trans.__('MIG device')}</td>
+                <td className="jp-HpcMeter-uuid">{mig.uuid}</td>
                 <td>
                   {mig.memoryUsedBytes !== null && mig.memoryTotalBytes !== null
                     ? `${formatBytes(mig.memoryUsedBytes)} / ${formatBytes(mig.memoryTotalBytes)}`
@@ -385,7 +411,7 @@ function Processes(props: {
   trans: TranslationBundle;
 }): JSX.Element | null {
   const { sample, trans } = props;
-  const processes = [...(sample.processes ?? [])]
+  const processes = [...(sample.processes?.top ?? [])]
     .sort(
       (a, b) =>
         (b.pssBytes ?? b.rssBytes ?? 0) - (a.pssBytes ?? a.rssBytes ?? 0)
@@ -403,7 +429,7 @@ function Processes(props: {
             <th>{trans.__('Process')}</th>
             <th>{trans.__('PID')}</th>
             <th>{trans.__('Memory')}</th>
-            <th>{trans.__('CPU')}</th>
+            <th>{trans.__('CPU (cores)')}</th>
           </tr>
         </thead>
         <tbody>
@@ -411,7 +437,11 @@ function Processes(props: {
             const bytes = p.pssBytes ?? p.rssBytes;
             return (
               <tr key={p.pid}>
-                <td>{p.name}</td>
+                <td title={p.command}>
+                  {p.kernelId
+                    ? trans.__('%1 (kernel %2)', p.name, p.kernelId.slice(0, 8))
+                    : p.name}
+                </td>
                 <td>{p.pid}</td>
                 <td
                   title={
@@ -425,9 +455,9 @@ function Processes(props: {
                     : formatBytes(bytes)}
                 </td>
                 <td>
-                  {p.cpuPercent === null || p.cpuPercent === undefined
+                  {p.cpuCores === null || p.cpuCores === undefined
                     ? '—'
-                    : `${p.cpuPercent.toFixed(0)}%`}
+                    : formatCores(p.cpuCores)}
                 </td>
               </tr>
             );

@@ -49,7 +49,7 @@ export function levelOf(
 
 /** The memory ceiling that applies: the cgroup's limit, else the node's. */
 export function memoryCeiling(sample: ISample): number | null {
-  return sample.memory.limitBytes ?? sample.memory.nodeBytes ?? null;
+  return sample.memory.limitBytes ?? sample.memory.nodeTotalBytes ?? null;
 }
 
 /**

@@ -5,7 +5,8 @@
 
 export interface IMigDevice {
   uuid: string;
-  name?: string | null;
+  /** The MIG profile, e.g. `3g.40gb`. */
+  profile?: string | null;
   memoryUsedBytes: number | null;
   memoryTotalBytes: number | null;
 }
@@ -24,11 +25,21 @@ export interface IGpu {
 
 export interface IProcess {
   pid: number;
-  /** What the user would call it: "python3 (kernel abc123)", "jupyter-lab". */
   name: string;
+  command?: string;
+  /** The Jupyter kernel's id when the command line names its connection file. */
+  kernelId?: string | null;
+  kernel?: string | null;
   rssBytes: number | null;
+  /** null when smaps_rollup is not readable (then RSS is the best there is). */
   pssBytes?: number | null;
-  cpuPercent?: number | null;
+  cpuCores?: number | null;
+}
+
+export interface IProcesses {
+  count: number;
+  totalRssBytes: number | null;
+  top: IProcess[];
 }
 
 export interface ISample {
@@ -46,20 +57,23 @@ export interface ISample {
     peakBytes?: number | null;
     swapBytes?: number | null;
     /** The node's memory, the real ceiling when the cgroup has no limit. */
-    nodeBytes?: number | null;
+    nodeTotalBytes?: number | null;
   };
   oomKills: number | null;
   gpus: IGpu[];
-  /** Why there are no GPUs (no nvidia-smi, no driver, none visible). */
+  /** Why there are no GPUs (a code: NO_NVIDIA_SMI, NO_DRIVER, ...). */
   gpuError?: string | null;
   job?: {
     jobId: string;
     endTime: string | null;
     secondsLeft: number | null;
   } | null;
-  processes?: IProcess[];
+  processes?: IProcesses | null;
+  /** The site's warning threshold (fraction of a limit). */
+  warnAt?: number;
 }
 
 export interface IHistory {
+  format?: 'samples';
   samples: ISample[];
 }

@@ -9,14 +9,14 @@ export const GiB = 1024 ** 3;
 
 export function sample(overrides: Partial<ISample> = {}): ISample {
   return {
-    time: '2026-11-23T15:00:00.000Z',
+    time: Date.UTC(2026, 10, 23, 15),
     cpu: { usedCores: 1.23, limitCores: 4, percent: 30.75 },
     memory: {
       usedBytes: 3.1 * GiB,
       limitBytes: 16 * GiB,
       peakBytes: 4 * GiB,
       swapBytes: 0,
-      nodeBytes: 64 * GiB
+      nodeTotalBytes: 64 * GiB
     },
     oomKills: 0,
     gpus: [],
@@ -38,7 +38,7 @@ export const h100 = {
   migDevices: [
     {
       uuid: 'MIG-a1b2c3d4-0000-5555-8888-000000000001',
-      name: 'MIG 3g.40gb Device 0',
+      profile: '3g.40gb',
       memoryUsedBytes: 10 * GiB,
       memoryTotalBytes: 40 * GiB
     }

@@ -24,7 +24,11 @@ describe('status bar summary', () => {
   it('falls back to the node’s memory when the cgroup has no limit, and says so', () => {
     const parts = summarize(
       sample({
-        memory: { usedBytes: 2 * GiB, limitBytes: null, nodeBytes: 64 * GiB }
+        memory: {
+          usedBytes: 2 * GiB,
+          limitBytes: null,
+          nodeTotalBytes: 64 * GiB
+        }
       }),
       NOW,
       options,
