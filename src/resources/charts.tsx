@@ -290,6 +290,9 @@ export function ResourceCharts(props: {
         </ResponsiveContainer>
       </section>
 
+      {latest.gpus.length > 0 && latest.gpuError && (
+        <p className="jp-HpcMeter-note">{gpuReason(latest.gpuError, trans)}</p>
+      )}
       {latest.gpus.length === 0 ? (
         <p className="jp-HpcMeter-note">
           {gpuReason(latest.gpuError ?? null, trans)}
@@ -316,10 +319,10 @@ export function ResourceCharts(props: {
 
 /** Why there is no GPU, in words (the server sends a code). */
 export function gpuReason(
-  code: string | null,
+  error: { code: string; message: string } | null,
   trans: TranslationBundle
 ): string {
-  switch (code) {
+  switch (error?.code ?? null) {
     case 'NO_NVIDIA_SMI':
       return trans.__('No GPU: nvidia-smi is not installed here.');
     case 'NO_DRIVER':
@@ -337,7 +340,8 @@ export function gpuReason(
     case null:
       return trans.__('No GPU visible to you.');
     default:
-      return trans.__('GPUs could not be read (%1).', code);
+      // The server's own sentence for the rarer cases.
+      return trans.__('GPUs could not be read: %1', error?.message ?? '');
   }
 }
 

@@ -61,8 +61,8 @@ export interface ISample {
   };
   oomKills: number | null;
   gpus: IGpu[];
-  /** Why there are no GPUs (a code: NO_NVIDIA_SMI, NO_DRIVER, ...). */
-  gpuError?: string | null;
+  /** Why there are no GPUs, or not all (code: NO_NVIDIA_SMI, NO_DRIVER, ...). */
+  gpuError?: { code: string; message: string } | null;
   job?: {
     jobId: string;
     endTime: string | null;
