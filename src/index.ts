@@ -3,6 +3,7 @@
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { corePlugin, statusPlugin } from './core/plugin';
+import { resourcesPlugin } from './resources/plugin';
 import { slurmPlugin } from './slurm/plugin';
 import { slurmSubmitPlugin } from './slurm/submit/plugin';
 
@@ -15,7 +16,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   corePlugin,
   statusPlugin,
   slurmPlugin,
-  slurmSubmitPlugin
+  slurmSubmitPlugin,
+  resourcesPlugin
 ];
 
 export default plugins;
