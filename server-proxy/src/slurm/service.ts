@@ -26,6 +26,7 @@ import {
   parseScontrolJobs,
   parseSinfo
 } from './parse';
+import { rootRelative } from './paths';
 import { IQueueAnswer, QueuePoller, squeueError } from './queue';
 
 export interface ISubmitOptions {
@@ -130,14 +131,24 @@ export class SlurmService {
       );
     }
     const fields = records[0];
+    const workDir = fields.WorkDir || null;
+    const stdout = fields.StdOut || null;
+    const stderr = fields.StdErr || null;
+    // Relative to the root, for Jupyter's file browser and editors.
+    const [workDirPath, stdOutPath, stdErrPath] = await Promise.all(
+      [workDir, stdout, stderr].map(p => rootRelative(this._root, p))
+    );
     return {
       jobId: fields.JobId ?? jobId,
       fields,
       state: fields.JobState ?? '',
       reason: fields.Reason && fields.Reason !== 'None' ? fields.Reason : null,
-      workDir: fields.WorkDir || null,
-      stdout: fields.StdOut || null,
-      stderr: fields.StdErr || null,
+      workDir,
+      stdout,
+      stderr,
+      workDirPath,
+      stdOutPath,
+      stdErrPath,
       // Array tasks and het parts come as several records.
       records: records.length > 1 ? records : undefined
     };
