@@ -275,7 +275,7 @@ export class SlurmService {
     stream: 'stdout' | 'stderr',
     offset: number,
     max = 256 << 10
-  ): Promise<{ text: string; nextOffset: number; path: string }> {
+  ): Promise<{ text: string; nextOffset: number; path: string; size: number }> {
     const detail = await this.detail(jobId);
     const path = detail[stream] as string | null;
     if (!path) {
@@ -296,10 +296,13 @@ export class SlurmService {
     try {
       const buffer = Buffer.alloc(max);
       const { bytesRead } = await handle.read(buffer, 0, max, offset);
+      // The size lets a client start a long file near its end.
+      const { size } = await handle.stat();
       return {
         text: buffer.subarray(0, bytesRead).toString('utf8'),
         nextOffset: offset + bytesRead,
-        path
+        path,
+        size: Math.max(size, offset + bytesRead)
       };
     } finally {
       await handle.close();

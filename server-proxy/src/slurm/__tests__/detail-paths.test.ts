@@ -175,3 +175,41 @@ describe('SlurmService.detail paths', () => {
     });
   });
 });
+
+describe('SlurmService.output', () => {
+  it("reads from an offset and reports the file's size", async () => {
+    const base = mkdtempSync(join(tmpdir(), 'hpc-detail-output-'));
+    try {
+      const file = join(base, 'slurm-3.out');
+      writeFileSync(file, 'one\ntwo\nthree\n');
+      const exec = {
+        run: async (command: string, args: readonly string[]) =>
+          ({
+            command,
+            args: [...args],
+            code: 0,
+            signal: null,
+            stdout: `JobId=3 JobName=t UserId=alice(1001) JobState=RUNNING WorkDir=${base} StdErr=${file} StdOut=${file} Power=\n`,
+            stderr: '',
+            truncated: false,
+            timedOut: false,
+            durationMs: 1
+          }) as IRunResult
+      };
+      const service = new SlurmService(
+        exec as unknown as Executor,
+        parseConfig({}),
+        base
+      );
+      const out = await service.output('3', 'stdout', 4, 4);
+      expect(out).toEqual({
+        text: 'two\n',
+        nextOffset: 8,
+        path: file,
+        size: 14
+      });
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
+  });
+});
