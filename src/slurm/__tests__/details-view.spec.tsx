@@ -90,6 +90,7 @@ describe('JobDetailsPanel', () => {
     for (const action of Object.keys(ACTION_COMMANDS) as JobAction[]) {
       // As the queue plugin: enabled as `canAct` says for the named jobs.
       commands.addCommand(ACTION_COMMANDS[action], {
+        describedBy: { args: { type: 'object', properties: {} } },
         isEnabled: args =>
           canAct(
             action,
@@ -102,6 +103,7 @@ describe('JobDetailsPanel', () => {
     }
     for (const id of ['filebrowser:go-to-path', 'docmanager:open']) {
       commands.addCommand(id, {
+        describedBy: { args: { type: 'object', properties: {} } },
         execute: args => {
           executed.push([id, args]);
         }
