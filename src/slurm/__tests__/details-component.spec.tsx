@@ -96,7 +96,7 @@ describe('JobDetails', () => {
           outputs: [
             {
               stream: 'stdout',
-              label: 'Output and errors',
+              label: trans.__('Output and errors'),
               state: { ...tail, missing: 'slurm-12.out does not exist yet' },
               keepChars: 1024,
               live: true,
@@ -126,7 +126,7 @@ describe('JobDetails', () => {
           outputs: [
             {
               stream: 'stdout',
-              label: 'Output',
+              label: trans.__('Output'),
               state: { ...tail, opened: true, text: 'end\n', truncated: true },
               keepChars: 256 * 1024,
               live: true,
