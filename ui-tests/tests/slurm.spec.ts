@@ -243,7 +243,9 @@ test.describe('Slurm queue', () => {
     // The details open in a main-area tab (slurm-details.spec.ts covers it).
     const tab = page.locator(`#jp-HpcSlurm-job-${ids.held}`);
     await expect(
-      page.getByRole('tab', { name: `Job ${ids.held} · ${TAG}-held` })
+      page.locator('.lm-TabBar-tab', {
+        hasText: `Job ${ids.held} · ${TAG}-held`
+      })
     ).toBeVisible();
     await expect(tab.locator('.jp-HpcSlurmDetails-reason')).toContainText(
       'Held by its owner'

@@ -10,6 +10,7 @@ const trans = nullTranslator.load('jupyterlab_hpc');
 function props(overrides: Partial<IJobDetailsProps> = {}): IJobDetailsProps {
   return {
     jobId: '12',
+    title: 'Job 12 · <b>x</b>',
     job: pending(),
     detail: {
       jobId: '12',
@@ -51,6 +52,7 @@ const tail: ITailState = {
 describe('JobDetails', () => {
   it('lists every field as text and says the reason in words', () => {
     render(<JobDetails {...props()} />);
+    expect(screen.getByRole('heading').textContent).toBe('Job 12 · <b>x</b>');
     expect(screen.getAllByRole('row')).toHaveLength(3);
     expect(screen.getByRole('row', { name: /JobName/ }).textContent).toBe(
       'JobName<b>x</b>'

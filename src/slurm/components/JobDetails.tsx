@@ -24,6 +24,8 @@ export interface IJobActionButton {
 export interface IJobDetailsProps {
   /** The unique id the view was opened for. */
   jobId: string;
+  /** The heading: "Job 12_3 · train". */
+  title: string;
   /** The job's queue row, when it is in the queue (shown while loading). */
   job: IJob | null;
   /** The details, once loaded. */
@@ -90,6 +92,7 @@ function Summary(props: IJobDetailsProps): JSX.Element {
     );
   return (
     <section className="jp-HpcSlurmDetails-summary">
+      <h2 className="jp-HpcSlurmDetails-title">{props.title}</h2>
       <div className="jp-HpcSlurmDetails-head">
         {s.state && (
           <span className={`jp-HpcSlurm-state ${stateClass}`}>{s.state}</span>

@@ -46,6 +46,11 @@ export class JobDetailsPanel extends ReactWidget {
     this._app.commands.commandChanged.connect(this._onChange, this);
     this._setTitle();
     this._model.start();
+    // The actions are enabled from the queue model's rows: make sure it has
+    // this job's, even if the queue sidebar was never shown.
+    if (!this._queue.jobs.some(j => j.jobId === this._jobId)) {
+      this._queue.refresh().catch(() => undefined);
+    }
   }
 
   /** The job's state: its details and output tails. */
@@ -120,6 +125,7 @@ export class JobDetailsPanel extends ReactWidget {
     return (
       <JobDetails
         jobId={this._jobId}
+        title={this.title.label}
         job={this._currentJob()}
         detail={detail}
         fetchedAt={model.fetchedAt}
