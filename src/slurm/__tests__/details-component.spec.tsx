@@ -10,7 +10,7 @@ const trans = nullTranslator.load('jupyterlab_hpc');
 function props(overrides: Partial<IJobDetailsProps> = {}): IJobDetailsProps {
   return {
     jobId: '12',
-    title: 'Job 12 · <b>x</b>',
+    title: trans.__('Job 12 · <b>x</b>'),
     job: pending(),
     detail: {
       jobId: '12',

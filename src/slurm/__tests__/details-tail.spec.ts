@@ -139,7 +139,8 @@ describe('OutputTail', () => {
     expect(await t.step()).toBe('idle');
     const size = 5001 + 40;
     expect(server.offsets()).toEqual([0, size - 100]);
-    expect(t.state.text.endsWith('end\nend\n')).toBe(true);
+    // From the first whole line on.
+    expect(t.state.text).toMatch(/^(end\n)+$/);
     expect(t.state.text.length).toBeLessThanOrEqual(100);
     expect(t.state.truncated).toBe(true);
     t.dispose();

@@ -171,11 +171,22 @@ export class OutputTail {
         missing: null,
         error: null
       });
+      this._midLine = true;
       return 'more';
+    }
+    let incoming = chunk.text;
+    if (this._midLine && incoming) {
+      // Jumped into the middle of a line (or of a character): start at
+      // the next line when there is one soon.
+      const newline = incoming.indexOf('\n');
+      if (newline >= 0 && newline < 1024) {
+        incoming = incoming.slice(newline + 1);
+      }
+      this._midLine = false;
     }
     const { text, trimmed } = boundedAppend(
       this._state.text,
-      chunk.text,
+      incoming,
       this._keep
     );
     const finished = this._jobFinished && chunk.nextOffset >= size;
@@ -254,6 +265,7 @@ export class OutputTail {
   private _poll: Poll;
   private _active = false;
   private _jobFinished = false;
+  private _midLine = false;
   private _state: ITailState = INITIAL;
   private _changed = new Signal<this, ITailState>(this);
 }
