@@ -33,6 +33,7 @@ function props(overrides: Partial<IJobDetailsProps> = {}): IJobDetailsProps {
     workDir: { path: '', reason: null },
     onOpenWorkDir: () => undefined,
     outputs: [],
+    outputNote: null,
     trans,
     ...overrides
   };
@@ -140,6 +141,16 @@ describe('JobDetails', () => {
       />
     );
     expect(screen.getByText(/Showing the last 256 KB only/)).toBeTruthy();
+  });
+
+  it('says why there is no output to follow', () => {
+    render(
+      <JobDetails
+        {...props({ outputNote: trans.__('It writes to /dev/null.') })}
+      />
+    );
+    expect(screen.queryByRole('tablist')).toBeNull();
+    expect(screen.getByText('It writes to /dev/null.')).toBeTruthy();
   });
 
   it('filters the fields by name or value', () => {

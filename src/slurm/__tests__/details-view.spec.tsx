@@ -207,6 +207,21 @@ describe('JobDetailModel', () => {
     two.dispose();
   });
 
+  it('follows no /dev/null', async () => {
+    const model = new JobDetailModel({
+      jobId: '12',
+      load: async () => ({
+        ...DETAIL,
+        stdout: '/dev/null',
+        stderr: '/dev/null'
+      }),
+      read
+    });
+    await model.refresh();
+    expect(model.tails).toEqual([]);
+    model.dispose();
+  });
+
   it('says when Slurm forgot the job, and stops following it', async () => {
     let known = true;
     const model = new JobDetailModel({

@@ -43,6 +43,8 @@ export interface IJobDetailsProps {
   onOpenWorkDir: () => void;
   /** One per output file (stdout, and stderr when it differs). */
   outputs: Omit<IOutputViewProps, 'trans'>[];
+  /** Why there is no output to follow, when there is none. */
+  outputNote: string | null;
   trans: TranslationBundle;
 }
 
@@ -70,6 +72,9 @@ export function JobDetails(props: IJobDetailsProps): JSX.Element {
         )}
         {props.outputs.length > 0 && (
           <OutputTabs outputs={props.outputs} trans={trans} />
+        )}
+        {props.outputs.length === 0 && props.outputNote && (
+          <p className="jp-HpcSlurmDetails-message">{props.outputNote}</p>
         )}
         {detail && <FieldsTable fields={detail.fields} trans={trans} />}
       </div>

@@ -36,6 +36,11 @@ export function isFinalState(state: string | null | undefined): boolean {
   return FINAL_STATES.has((state ?? '').split(' ')[0]);
 }
 
+/** Whether an output path names a file worth following. */
+export function followable(path: string | null): path is string {
+  return !!path && path !== '/dev/null';
+}
+
 export class JobDetailModel {
   constructor(options: JobDetailModel.IOptions) {
     this._jobId = options.jobId;
@@ -168,10 +173,10 @@ export class JobDetailModel {
       return;
     }
     const streams: OutputStream[] = [];
-    if (detail.stdout) {
+    if (followable(detail.stdout)) {
       streams.push('stdout');
     }
-    if (detail.stderr && detail.stderr !== detail.stdout) {
+    if (followable(detail.stderr) && detail.stderr !== detail.stdout) {
       streams.push('stderr');
     }
     for (const stream of streams) {

@@ -122,6 +122,15 @@ export class JobDetailsPanel extends ReactWidget {
       };
     });
     const workDir = openTarget(detail, 'workDir', trans);
+    let outputNote: string | null = null;
+    if (detail && outputs.length === 0) {
+      outputNote =
+        detail.stdout === '/dev/null'
+          ? trans.__(
+              'This job writes its output to /dev/null: nothing is kept.'
+            )
+          : trans.__('Slurm names no output file for this job.');
+    }
     return (
       <JobDetails
         jobId={this._jobId}
@@ -137,6 +146,7 @@ export class JobDetailsPanel extends ReactWidget {
         workDir={workDir}
         onOpenWorkDir={() => this._open('filebrowser:go-to-path', workDir.path)}
         outputs={outputs}
+        outputNote={outputNote}
         trans={trans}
       />
     );
