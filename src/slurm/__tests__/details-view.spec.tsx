@@ -63,7 +63,11 @@ function settings() {
     if (url.pathname.endsWith('/slurm/jobs/12')) {
       return json(200, DETAIL);
     }
-    return json(200, queue([job({ jobId: '12' })]));
+    // The queue is older than the details: it still says pending.
+    return json(
+      200,
+      queue([job({ jobId: '12', state: 'PENDING', reason: 'Priority' })])
+    );
   };
   return {
     seen,
@@ -80,7 +84,7 @@ describe('JobDetailsPanel', () => {
   afterAll(() => (env.IS_REACT_ACT_ENVIRONMENT = true));
 
   it('shows the job, follows its output and acts through the commands', async () => {
-    const { settings: s } = settings();
+    const { settings: s, seen } = settings();
     const model = new QueueModel({
       client: new SlurmClient(new HpcServer(s))
     });
@@ -135,10 +139,16 @@ describe('JobDetailsPanel', () => {
       Array.from(node.querySelectorAll('button')).find(
         b => b.textContent === name
       ) as HTMLButtonElement;
-    expect(button('Cancel').disabled).toBe(false);
-    expect(button('Requeue').disabled).toBe(false);
+    // Hold is for pending jobs: the details say it runs, though the queue's
+    // row says pending. Requeue waits for the queue's row to agree.
     expect(button('Hold').disabled).toBe(true);
+    expect(button('Cancel').disabled).toBe(false);
+    expect(button('Requeue').disabled).toBe(true);
     expect(button('Release').disabled).toBe(true);
+    // The queue was asked again when the states disagreed.
+    expect(
+      seen.filter(u => u.includes('/slurm/jobs?')).length
+    ).toBeGreaterThanOrEqual(2);
 
     fireEvent.click(button('Cancel'));
     fireEvent.click(button('Open in File Browser'));

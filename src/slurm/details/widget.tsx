@@ -11,11 +11,11 @@ import type { Message } from '@lumino/messaging';
 import * as React from 'react';
 import { actionLabel } from '../actions';
 import { IJobActionButton, JobDetails } from '../components/JobDetails';
-import { displayName } from '../jobs';
+import { canAct, displayName } from '../jobs';
 import type { QueueModel } from '../model';
 import type { IJob, JobAction } from '../types';
 import type { OutputReader } from './api';
-import { JobDetailModel } from './model';
+import { DETAIL_REFRESH_MS, JobDetailModel } from './model';
 import { openTarget } from './paths';
 import { TAIL_KEEP_CHARS } from './tail';
 
@@ -94,6 +94,12 @@ export class JobDetailsPanel extends ReactWidget {
     const model = this._model;
     const detail = model.detail;
     const args = { jobIds: [this._jobId] };
+    // The queue row can be older than the details: judge by both.
+    const row = this._currentJob();
+    const fresh =
+      row && detail
+        ? [{ ...row, state: detail.state, reason: detail.reason ?? 'None' }]
+        : null;
     const actions: IJobActionButton[] = (
       Object.keys(ACTION_COMMANDS) as JobAction[]
     ).map(action => ({
@@ -101,7 +107,8 @@ export class JobDetailsPanel extends ReactWidget {
       label: actionLabel(action, trans),
       enabled:
         commands.hasCommand(ACTION_COMMANDS[action]) &&
-        commands.isEnabled(ACTION_COMMANDS[action], args)
+        commands.isEnabled(ACTION_COMMANDS[action], args) &&
+        (fresh === null || canAct(action, fresh))
     }));
     const combined = !!detail && detail.stdout === detail.stderr;
     const outputs = model.tails.map(tail => {
@@ -155,6 +162,20 @@ export class JobDetailsPanel extends ReactWidget {
   private _onChange(): void {
     this._setTitle();
     this.update();
+    // The details saw the job change state: let the queue catch up (its
+    // rows enable the action commands), at most once per refresh interval.
+    const row = this._currentJob();
+    const detail = this._model.detail;
+    const now = Date.now();
+    if (
+      row &&
+      detail &&
+      row.state !== detail.state &&
+      now - this._queueAsked > DETAIL_REFRESH_MS
+    ) {
+      this._queueAsked = now;
+      this._queue.refresh().catch(() => undefined);
+    }
   }
 
   /** The queue row, fresh from the queue model when it has it. */
@@ -202,6 +223,7 @@ export class JobDetailsPanel extends ReactWidget {
   private _jobId: string;
   private _job: IJob | null;
   private _model: JobDetailModel;
+  private _queueAsked = 0;
 }
 
 export namespace JobDetailsPanel {
