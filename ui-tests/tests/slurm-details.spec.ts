@@ -118,6 +118,8 @@ test.describe('Slurm job details', () => {
     await expect(tab.locator('.jp-HpcSlurmDetails-grid')).toContainText(
       'Working directory'
     );
+    // Hold is for pending jobs.
+    await expect(tab.getByRole('button', { name: 'Hold' })).toBeDisabled();
 
     // Lines appear while the job runs: the tail follows the file.
     const stdout = tab.locator('[data-stream="stdout"] pre');
