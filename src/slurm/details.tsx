@@ -1,47 +1,14 @@
 /**
- * The job details dialog: opened on a double click or Enter on a row.
+ * A job's details in a main-area tab (one per job: opening it again shows
+ * the same tab): summary, actions, working directory, live output, every
+ * `scontrol show job` field. The tab's code loads on first use.
  */
 import type { JupyterFrontEnd } from '@jupyterlab/application';
-import { Dialog, ReactWidget, showDialog } from '@jupyterlab/apputils';
+import { MainAreaWidget } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
-import * as React from 'react';
-import { HpcRequestError } from '../request';
-import { JobDetails } from './components/JobDetails';
-import { displayName } from './jobs';
+import { slurmQueueIcon } from './icon';
 import type { QueueModel } from './model';
-import type { IJob, IJobDetail } from './types';
-
-/** The dialog's body: loads the details, then shows them. */
-class JobDetailsBody extends ReactWidget {
-  constructor(
-    private _job: IJob,
-    private _trans: TranslationBundle
-  ) {
-    super();
-    this.addClass('jp-HpcSlurm-detailsBody');
-  }
-
-  /** Show the loaded details, or why they could not be loaded. */
-  setResult(detail: IJobDetail | null, error: string | null): void {
-    this._detail = detail;
-    this._error = error;
-    this.update();
-  }
-
-  protected render(): JSX.Element {
-    return (
-      <JobDetails
-        job={this._job}
-        detail={this._detail}
-        error={this._error}
-        trans={this._trans}
-      />
-    );
-  }
-
-  private _detail: IJobDetail | null = null;
-  private _error: string | null = null;
-}
+import type { IJob } from './types';
 
 export interface IShowJobDetailsOptions {
   app: JupyterFrontEnd;
@@ -53,27 +20,57 @@ export interface IShowJobDetailsOptions {
   trans: TranslationBundle;
 }
 
-/** Open the details of a job (fetched with its unique `jobId`). */
+/** The open (or opening) tab of each job. */
+const tabs = new Map<string, Promise<MainAreaWidget>>();
+
+/** The tab's DOM id: "jp-HpcSlurm-job-123". */
+export function jobTabId(jobId: string): string {
+  return `jp-HpcSlurm-job-${jobId.replace(/[^A-Za-z0-9_-]/g, '-')}`;
+}
+
+/**
+ * Open the details of a job (fetched with its unique `jobId`), or bring its
+ * tab forward. A job Slurm no longer knows opens too, and says so.
+ */
 export async function showJobDetails(
   options: IShowJobDetailsOptions
 ): Promise<void> {
-  const { model, jobId, trans } = options;
-  const job = options.job;
-  if (!job) {
-    return;
+  const { app, jobId } = options;
+  let tab = tabs.get(jobId);
+  if (!tab) {
+    tab = createTab(options);
+    tabs.set(jobId, tab);
+    tab.then(
+      widget => widget.disposed.connect(() => tabs.delete(jobId)),
+      () => tabs.delete(jobId)
+    );
   }
-  const body = new JobDetailsBody(job, trans);
-  model.detail(jobId).then(
-    detail => body.setResult(detail, null),
-    (error: unknown) =>
-      body.setResult(
-        null,
-        error instanceof HpcRequestError ? error.message : String(error)
-      )
-  );
-  await showDialog({
-    title: trans.__('Job %1: %2', job.displayId, displayName(job.name)),
-    body,
-    buttons: [Dialog.okButton({ label: trans.__('Close') })]
+  const widget = await tab;
+  if (!widget.isAttached) {
+    app.shell.add(widget, 'main');
+  }
+  app.shell.activateById(widget.id);
+}
+
+async function createTab(
+  options: IShowJobDetailsOptions
+): Promise<MainAreaWidget> {
+  const { app, model, jobId, job, trans } = options;
+  const [{ JobDetailsPanel }, { outputReader }] = await Promise.all([
+    import('./details/widget'),
+    import('./details/api')
+  ]);
+  const content = new JobDetailsPanel({
+    app,
+    model,
+    jobId,
+    job,
+    trans,
+    read: outputReader(app.serviceManager.serverSettings)
   });
+  const widget = new MainAreaWidget({ content });
+  widget.id = jobTabId(jobId);
+  widget.title.icon = slurmQueueIcon;
+  widget.title.closable = true;
+  return widget;
 }

@@ -72,6 +72,15 @@ export interface IJobDetail {
   /** Expanded paths of the output files. */
   stdout: string | null;
   stderr: string | null;
+  /**
+   * The same paths relative to the Jupyter root ("/"-separated, "" for the
+   * root itself), null when outside it. Absent from older servers.
+   */
+  workDirPath?: string | null;
+  stdOutPath?: string | null;
+  stdErrPath?: string | null;
+  /** Every record when the id names several (an array, a het job). */
+  records?: Record<string, string>[];
 }
 
 /** Whose jobs the queue shows: the user's own, or everyone's. */

@@ -240,17 +240,19 @@ test.describe('Slurm queue', () => {
     const held = row(panel, ids.held);
     await expect(held).toBeVisible({ timeout: 45000 });
     await held.dblclick();
-    const dialog = page.locator('.jp-Dialog');
-    await expect(dialog.locator('.jp-Dialog-header')).toContainText(
-      `Job ${ids.held}`
-    );
-    await expect(dialog.locator('.jp-HpcSlurm-reasonText')).toContainText(
+    // The details open in a main-area tab (slurm-details.spec.ts covers it).
+    const tab = page.locator(`#jp-HpcSlurm-job-${ids.held}`);
+    await expect(
+      page.locator('.lm-TabBar-tab', {
+        hasText: `Job ${ids.held} · ${TAG}-held`
+      })
+    ).toBeVisible();
+    await expect(tab.locator('.jp-HpcSlurmDetails-reason')).toContainText(
       'Held by its owner'
     );
     await expect(
-      dialog.locator('.jp-HpcSlurm-fields tr', { hasText: 'JobName' })
+      tab.locator('.jp-HpcSlurmDetails-table tr', { hasText: 'JobName' })
     ).toContainText(`${TAG}-held`);
     await page.screenshot({ path: 'shots/slurm-details.png' });
-    await dialog.getByRole('button', { name: 'Close' }).click();
   });
 });

@@ -179,6 +179,7 @@ export function slurmRoutes(services: IServices): FastifyPluginAsync {
         return reply
           .header('x-next-offset', String(out.nextOffset))
           .header('x-output-path', encodeURIComponent(out.path))
+          .header('x-output-size', String(out.size))
           .type('text/plain; charset=utf-8')
           .send(out.text);
       }

@@ -28,6 +28,7 @@ import {
   parseScontrolJobs,
   parseSinfo
 } from './parse';
+import { rootRelative } from './paths';
 import { IQueueAnswer, QueuePoller, squeueError } from './queue';
 
 /** The body of `POST api/slurm/jobs` and of its preview. */
@@ -135,14 +136,24 @@ export class SlurmService {
       );
     }
     const fields = records[0];
+    const workDir = fields.WorkDir || null;
+    const stdout = fields.StdOut || null;
+    const stderr = fields.StdErr || null;
+    // Relative to the root, for Jupyter's file browser and editors.
+    const [workDirPath, stdOutPath, stdErrPath] = await Promise.all(
+      [workDir, stdout, stderr].map(p => rootRelative(this._root, p))
+    );
     return {
       jobId: fields.JobId ?? jobId,
       fields,
       state: fields.JobState ?? '',
       reason: fields.Reason && fields.Reason !== 'None' ? fields.Reason : null,
-      workDir: fields.WorkDir || null,
-      stdout: fields.StdOut || null,
-      stderr: fields.StdErr || null,
+      workDir,
+      stdout,
+      stderr,
+      workDirPath,
+      stdOutPath,
+      stdErrPath,
       // Array tasks and het parts come as several records.
       records: records.length > 1 ? records : undefined
     };
@@ -283,7 +294,7 @@ export class SlurmService {
     stream: 'stdout' | 'stderr',
     offset: number,
     max = 256 << 10
-  ): Promise<{ text: string; nextOffset: number; path: string }> {
+  ): Promise<{ text: string; nextOffset: number; path: string; size: number }> {
     const detail = await this.detail(jobId);
     const path = detail[stream] as string | null;
     if (!path) {
@@ -304,10 +315,13 @@ export class SlurmService {
     try {
       const buffer = Buffer.alloc(max);
       const { bytesRead } = await handle.read(buffer, 0, max, offset);
+      // The size lets a client start a long file near its end.
+      const { size } = await handle.stat();
       return {
         text: buffer.subarray(0, bytesRead).toString('utf8'),
         nextOffset: offset + bytesRead,
-        path
+        path,
+        size: Math.max(size, offset + bytesRead)
       };
     } finally {
       await handle.close();

@@ -49,6 +49,7 @@ interface IDetail {
   jobId: string;
   state: string;
   stdout: string | null;
+  stdOutPath?: string | null;
   fields: Record<string, string>;
 }
 
@@ -116,6 +117,12 @@ describe('GET api/slurm/jobs/{id}', () => {
     });
     expect(detail.stdout).toBe(`${root}/out-${done}.log`);
     expect(detail.fields.StdOut).not.toContain('%');
+    // The same paths relative to --root, for Lab's file browser and editor.
+    expect(detail).toMatchObject({
+      workDirPath: '',
+      stdOutPath: `out-${done}.log`,
+      stdErrPath: `out-${done}.log`
+    });
   });
 
   it('keeps a name with a tab, a newline and HTML, and the fields after it', async () => {
@@ -130,6 +137,7 @@ describe('GET api/slurm/jobs/{id}', () => {
       StdOut: '/dev/null'
     });
     expect(detail.state).toBe('PENDING');
+    expect(detail.stdOutPath).toBeNull();
   });
 
   it('answers 404 JOB_NOT_FOUND for an unknown id and 400 for a malformed one', async () => {
@@ -152,6 +160,7 @@ describe('GET api/slurm/jobs/{id}/output', () => {
     expect(res.body).toBe(OUTPUT);
     const next = Number(res.headers['x-next-offset']);
     expect(next).toBe(Buffer.byteLength(OUTPUT));
+    expect(res.headers['x-output-size']).toBe(String(next));
     expect(decodeURIComponent(String(res.headers['x-output-path']))).toBe(
       `${root}/out-${done}.log`
     );

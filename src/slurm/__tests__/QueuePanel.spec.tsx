@@ -3,7 +3,6 @@ import { act, fireEvent, render, screen } from '@testing-library/react';
 import * as React from 'react';
 import { versionInfo } from '../../__tests__/fakeServer';
 import { IVersionInfo } from '../../tokens';
-import { JobDetails } from '../components/JobDetails';
 import { IQueuePanelProps, QueuePanel } from '../components/QueuePanel';
 import type { IQueueStatus } from '../model';
 import { slurmUnavailable } from '../widget';
@@ -149,43 +148,5 @@ describe('slurmUnavailable', () => {
     expect(
       slurmUnavailable({ kind: 'missing', message: 'refused' }, trans)
     ).toContain('refused');
-  });
-});
-
-describe('JobDetails', () => {
-  it('lists every field and says the reason in words', () => {
-    render(
-      <JobDetails
-        job={pending()}
-        detail={{
-          jobId: '12',
-          fields: { JobId: '12', JobName: '<b>x</b>', Reason: 'JobHeldUser' },
-          state: 'PENDING',
-          reason: 'JobHeldUser',
-          workDir: '/home/alice',
-          stdout: '/home/alice/slurm-12.out',
-          stderr: null
-        }}
-        error={null}
-        trans={trans}
-      />
-    );
-    expect(screen.getAllByRole('row')).toHaveLength(3);
-    expect(screen.getByRole('row', { name: /JobName/ }).textContent).toBe(
-      'JobName<b>x</b>'
-    );
-    expect(screen.getByText(/Held by its owner/)).toBeTruthy();
-  });
-
-  it('says why the details could not be loaded', () => {
-    render(
-      <JobDetails
-        job={job()}
-        detail={null}
-        error="Invalid job id"
-        trans={trans}
-      />
-    );
-    expect(screen.getByRole('alert').textContent).toBe('Invalid job id');
   });
 });
