@@ -11,7 +11,7 @@ import { join, resolve } from 'path';
 
 const UI_TESTS = resolve(__dirname, '..');
 
-export interface ExtraServer {
+export interface IExtraServer {
   url: string;
   process: ChildProcess;
   stop(): Promise<void>;
@@ -24,7 +24,7 @@ export async function startExtraServer(options: {
   name: string;
   /** start-test-server.sh options after the port. */
   args: string[];
-}): Promise<ExtraServer> {
+}): Promise<IExtraServer> {
   const url = `http://127.0.0.1:${options.port}`;
   mkdirSync(options.outputDir, { recursive: true });
   const log = openSync(join(options.outputDir, `${options.name}-server.log`), 'w');
