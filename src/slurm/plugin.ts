@@ -7,13 +7,18 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  Notification
+} from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { IHpcServer } from '../tokens';
 import { runAction } from './actions';
 import { SlurmClient } from './api';
 import { showJobDetails } from './details';
+import { IJobEvent, JobWatcher, summarize } from './events';
 import { HistoryWidget } from './history';
 import { canAct } from './jobs';
 import { DEFAULT_POLL_SECONDS, QueueModel } from './model';
@@ -85,7 +90,11 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
       model,
       server,
       trans,
-      onAction: action => void commands.execute(ACTION_COMMANDS[action]),
+      onAction: (action, jobIds) =>
+        void commands.execute(
+          ACTION_COMMANDS[action],
+          jobIds ? { jobIds } : {}
+        ),
       onOpen: job =>
         void commands.execute(CommandIDs.showJob, { jobId: job.jobId }),
       onHiddenColumnsChange: hidden => {
@@ -97,6 +106,32 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
     shell.add(widget, 'left', { rank: 450 });
     restorer?.add(widget, 'jupyterlab-hpc-slurm');
 
+    // Optional: tell the user when their jobs start or end.
+    const notify = (events: IJobEvent[]) => {
+      const { message, type } = summarize(events, trans);
+      // The first failure, else the first job, is the one worth a look.
+      const first =
+        events.find(e => e.kind === 'ended' && e.state !== 'COMPLETED') ??
+        events[0];
+      Notification.emit(message, type, {
+        autoClose: type === 'error' ? false : 8000,
+        actions: [
+          {
+            label: trans.__('Show job'),
+            caption: trans.__('Show job %1', first.displayId),
+            callback: () =>
+              void commands.execute(CommandIDs.showJob, { jobId: first.jobId })
+          }
+        ]
+      });
+    };
+    const watcher = new JobWatcher({
+      model,
+      user: () =>
+        server.state.kind === 'ok' ? (server.state.info.user ?? null) : null,
+      notify
+    });
+
     // Poll only while Slurm is there; say why not in the panel otherwise.
     const onState = () => {
       model.enabled = slurmUnavailable(server.state, trans) === null;
@@ -107,6 +142,10 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
     if (registry) {
       const apply = (loaded: ISettingRegistry.ISettings) => {
         model.pollSeconds = loaded.composite.refreshInterval as number;
+        const events = loaded.composite.notifyJobEvents === true;
+        watcher.enabled = events;
+        // The notifications need the poll to go on while the panel is closed.
+        model.background = events;
         widget.hiddenColumns = loaded.composite.hiddenColumns as string[];
       };
       void registry
