@@ -36,6 +36,7 @@ export namespace CommandIDs {
   export const release = 'jupyterlab-hpc:slurm-release-selected';
   export const requeue = 'jupyterlab-hpc:slurm-requeue-selected';
   export const showJob = 'jupyterlab-hpc:slurm-show-job';
+  export const revealJob = 'jupyterlab-hpc:slurm-reveal-job';
   export const history = 'jupyterlab-hpc:slurm-history';
 }
 
@@ -214,6 +215,23 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
       }
     });
 
+    const reveal = async (jobId: string) => {
+      shell.activateById(widget.id);
+      await model.reveal(jobId);
+    };
+    commands.addCommand(CommandIDs.revealJob, {
+      label: trans.__('Show Slurm Job in the Queue'),
+      caption: trans.__('Select a job in the queue sidebar and scroll to it'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { jobId: { type: 'string', description: 'The jobId' } },
+          required: ['jobId']
+        }
+      },
+      execute: args => reveal(String(args.jobId))
+    });
+
     let history: MainAreaWidget<HistoryWidget> | null = null;
     commands.addCommand(CommandIDs.history, {
       label: trans.__('Slurm Job History'),
@@ -259,10 +277,7 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
     return {
       model,
       show: () => shell.activateById(widget.id),
-      reveal: async (jobId: string) => {
-        shell.activateById(widget.id);
-        await model.reveal(jobId);
-      }
+      reveal
     };
   }
 };

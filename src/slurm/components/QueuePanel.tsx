@@ -189,6 +189,13 @@ export function QueuePanel(props: IQueuePanelProps): JSX.Element {
           <span className="jp-HpcSlurm-count">
             {trans._n('%1 job', '%1 jobs', jobs.length)}
           </span>
+          {/* Here, not beside the buttons: a narrow toolbar would wrap and
+              move the rows under the pointer between two clicks. */}
+          {selected.length > 0 && (
+            <span className="jp-HpcSlurm-selected">
+              {trans._n('%1 selected', '%1 selected', selected.length)}
+            </span>
+          )}
           <UpdatedAgo asOf={status.asOf} trans={trans} />
         </div>
         <Banner status={status} trans={trans} />
@@ -210,11 +217,6 @@ export function QueuePanel(props: IQueuePanelProps): JSX.Element {
               {actionLabel(action, trans)}
             </button>
           ))}
-          {selected.length > 0 && (
-            <span className="jp-HpcSlurm-selected">
-              {trans._n('%1 selected', '%1 selected', selected.length)}
-            </span>
-          )}
         </div>
         <QueueTable
           jobs={jobs}
