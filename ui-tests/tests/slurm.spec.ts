@@ -407,6 +407,54 @@ test.describe('Slurm queue', () => {
   });
 });
 
+test.describe('Slurm job notifications', () => {
+  test.setTimeout(240000);
+
+  test('tell the user when their job starts and when it ends', async ({
+    page
+  }) => {
+    // Turn the setting on (saved on the server), then load Lab again.
+    await page.evaluate(() =>
+      window.galata.app.serviceManager.settings.save(
+        'jupyterlab-hpc:slurm',
+        JSON.stringify({ notifyJobEvents: true })
+      )
+    );
+    await page.reload();
+    await page.waitForSelector('body[data-lab-restored="true"]', {
+      state: 'attached'
+    });
+    const panel = await openQueue(page);
+    await panel.getByRole('radio', { name: 'Mine' }).click();
+    // The first answer is the baseline: let it come before the job exists.
+    await expect(panel.locator('.jp-HpcSlurm-updated')).toBeVisible({
+      timeout: 45000
+    });
+    const user = await serverUser(page);
+    const id = sbatch(user, ['-J', `${TAG}-notify`, '--wrap', 'sleep 300']);
+    // The notifications come from polls, also with the sidebar closed.
+    await page.evaluate(() =>
+      window.galata.app.commands.execute('filebrowser:activate')
+    );
+    const started = page.locator('.Toastify__toast', {
+      hasText: `Slurm job ${id} (${TAG}-notify) started.`
+    });
+    // Two polls at most: the server's (30 s) and the page's (30 s).
+    await expect(started).toBeVisible({ timeout: 90000 });
+    await page.screenshot({ path: 'shots/slurm-notify-started.png' });
+    await started.getByRole('button', { name: 'Show job' }).click();
+    const dialog = page.locator('.jp-Dialog');
+    await expect(dialog).toContainText(`Job ${id}`);
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    execFileSync('scancel', [id]);
+    const ended = page.locator('.Toastify__toast', {
+      hasText: `Slurm job ${id} (${TAG}-notify) ended: CANCELLED.`
+    });
+    await expect(ended).toBeVisible({ timeout: 90000 });
+    await expect(ended.getByRole('button', { name: 'Show job' })).toBeVisible();
+  });
+});
+
 test.describe('Slurm queue in a narrow sidebar', () => {
   test('fits 320 px: the toolbars wrap, less useful columns step aside', async ({
     page
