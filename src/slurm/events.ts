@@ -20,6 +20,9 @@ export const FINAL_STATES = new Set([
   'PREEMPTED'
 ]);
 
+/** The states before a job's start. */
+const WAITING = new Set(['PENDING', 'CONFIGURING']);
+
 /** A job that started, or ended in `state`. */
 export interface IJobEvent {
   kind: 'started' | 'ended';
@@ -84,10 +87,10 @@ export function diffJobs(
       diff.events.push(event(job, 'ended'));
     } else if (
       job.state === 'RUNNING' &&
-      (!before || before.state !== 'RUNNING') &&
-      // Back from suspension or completing is not a start.
-      (!before || before.state === 'PENDING' || before.state === 'CONFIGURING')
+      (!before || WAITING.has(before.state))
     ) {
+      // New and already running, or out of the wait (resuming from a
+      // suspension is not a start).
       diff.events.push(event(job, 'started'));
     }
   }

@@ -32,19 +32,15 @@ import {
 } from './columns';
 import { QueueFilters } from './QueueFilters';
 import { QueueHeader } from './QueueHeader';
+import { IRevealRequest, useReveal, useWidth } from './QueueReveal';
+
+export type { IRevealRequest } from './QueueReveal';
+export { REVEAL_MS } from './QueueReveal';
 
 /** Row height in px (kept in step with `.jp-HpcSlurm-row` in slurm.css). */
 export const ROW_HEIGHT = 24;
 /** Header height in px (`.jp-HpcSlurm-headerRow`). */
 const HEADER_HEIGHT = 26;
-/** How long a revealed row stays highlighted (ms; the CSS animation's). */
-export const REVEAL_MS = 2000;
-
-/** A request to scroll to a job; a new `seq` is a new request. */
-export interface IRevealRequest {
-  jobId: string;
-  seq: number;
-}
 
 export interface IQueueTableProps {
   jobs: readonly IJob[];
@@ -90,8 +86,6 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   );
   const [focused, setFocused] = React.useState<string | null>(null);
   const [anchor, setAnchor] = React.useState<string | null>(null);
-  const [revealing, setRevealing] = React.useState<string | null>(null);
-  const [flashed, setFlashed] = React.useState<string | null>(null);
   const scrollRef = React.useRef<HTMLDivElement>(null);
   const width = useWidth(scrollRef);
 
@@ -182,41 +176,19 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     setColumnFilters([]);
   };
 
-  // A reveal request: take it, then find the row (below).
-  const handled = React.useRef(0);
-  const { reveal, onRevealed } = props;
-  React.useEffect(() => {
-    if (reveal && reveal.seq !== handled.current) {
-      handled.current = reveal.seq;
-      setRevealing(reveal.jobId);
-      onRevealed?.();
-    }
-  }, [reveal, onRevealed]);
-  React.useEffect(() => {
-    if (revealing === null) {
-      return;
-    }
-    const index = rows.findIndex(row => row.id === revealing);
-    if (index < 0 && filtered && jobs.some(job => job.jobId === revealing)) {
-      // Hidden by a filter: show every job, then look again.
-      clearFilters();
-      return;
-    }
-    setRevealing(null);
-    if (index >= 0) {
-      setFocused(revealing);
-      setAnchor(revealing);
-      setFlashed(revealing);
+  const flashed = useReveal({
+    request: props.reveal ?? null,
+    onTaken: props.onRevealed,
+    rows,
+    jobs,
+    filtered,
+    clearFilters,
+    onFound: (jobId, index) => {
+      setFocused(jobId);
+      setAnchor(jobId);
       virtualizer.scrollToIndex(index, { align: 'center' });
     }
-  }, [revealing, rows, filtered, jobs]);
-  React.useEffect(() => {
-    if (flashed === null) {
-      return;
-    }
-    const timer = setTimeout(() => setFlashed(null), REVEAL_MS);
-    return () => clearTimeout(timer);
-  }, [flashed]);
+  });
 
   /** Focus a row; with `extend`, select from the anchor to it. */
   const moveTo = (index: number, extend = false) => {
@@ -407,25 +379,4 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
       </div>
     </div>
   );
-}
-
-/**
- * The width of an element (px), followed as it changes; 0 until measured.
- */
-function useWidth(ref: React.RefObject<HTMLElement>): number {
-  const [width, setWidth] = React.useState(0);
-  React.useLayoutEffect(() => {
-    const node = ref.current;
-    if (!node) {
-      return;
-    }
-    setWidth(node.clientWidth);
-    if (typeof ResizeObserver === 'undefined') {
-      return;
-    }
-    const observer = new ResizeObserver(() => setWidth(node.clientWidth));
-    observer.observe(node);
-    return () => observer.disconnect();
-  }, [ref]);
-  return width;
 }
