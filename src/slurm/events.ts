@@ -168,6 +168,13 @@ export function summarize(
   return { message, type };
 }
 
+/** The job a notification's "Show job" opens: the first failure, else the first. */
+export function jobToShow(events: readonly IJobEvent[]): IJobEvent {
+  return (
+    events.find(e => e.kind === 'ended' && e.state !== 'COMPLETED') ?? events[0]
+  );
+}
+
 /** At most this many vanished jobs are looked up per poll. */
 export const MAX_LOOKUPS = 20;
 

@@ -18,7 +18,7 @@ import { IHpcServer } from '../tokens';
 import { runAction } from './actions';
 import { SlurmClient } from './api';
 import { showJobDetails } from './details';
-import { IJobEvent, JobWatcher, summarize } from './events';
+import { IJobEvent, jobToShow, JobWatcher, summarize } from './events';
 import { HistoryWidget } from './history';
 import { canAct } from './jobs';
 import { DEFAULT_POLL_SECONDS, QueueModel } from './model';
@@ -110,10 +110,7 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
     // Optional: tell the user when their jobs start or end.
     const notify = (events: IJobEvent[]) => {
       const { message, type } = summarize(events, trans);
-      // The first failure, else the first job, is the one worth a look.
-      const first =
-        events.find(e => e.kind === 'ended' && e.state !== 'COMPLETED') ??
-        events[0];
+      const first = jobToShow(events);
       Notification.emit(message, type, {
         autoClose: type === 'error' ? false : 8000,
         actions: [

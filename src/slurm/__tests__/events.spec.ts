@@ -4,6 +4,7 @@ import {
   diffJobs,
   FINAL_STATES,
   IJobEvent,
+  jobToShow,
   JobWatcher,
   MAX_LOOKUPS,
   snapshot,
@@ -204,6 +205,30 @@ describe('summarize', () => {
         trans
       ).message
     ).toBe('2 Slurm jobs started or finished: 1 RUNNING, 2 COMPLETED');
+  });
+});
+
+describe('jobToShow', () => {
+  it('picks the first failure, else the first job', () => {
+    const ev = (jobId: string, kind: IJobEvent['kind'], state: string) => ({
+      kind,
+      jobId,
+      displayId: jobId,
+      name: 'x',
+      state
+    });
+    expect(
+      jobToShow([
+        ev('1', 'started', 'RUNNING'),
+        ev('2', 'ended', 'COMPLETED'),
+        ev('3', 'ended', 'FAILED'),
+        ev('4', 'ended', 'TIMEOUT')
+      ]).jobId
+    ).toBe('3');
+    expect(
+      jobToShow([ev('1', 'ended', 'COMPLETED'), ev('2', 'started', 'RUNNING')])
+        .jobId
+    ).toBe('1');
   });
 });
 
