@@ -30,6 +30,8 @@ export interface IVersionInfo {
   name: string;
   version: string;
   apiVersion: number;
+  /** The account the server runs as (whose jobs scope "mine" lists). */
+  user?: string;
   capabilities: ICapabilities;
 }
 

@@ -25,29 +25,35 @@ export class SlurmClient {
    * with an ETag; the browser revalidates (`cache: 'no-cache'`) and turns a
    * 304 into the cached body, so this always gets the whole queue.
    */
-  queue(scope: QueueScope): Promise<IQueue> {
+  queue(scope: QueueScope, cluster?: string | null): Promise<IQueue> {
     return this._server.request<IQueue>(
-      `slurm/jobs?scope=${encodeURIComponent(scope)}`
+      `slurm/jobs?scope=${encodeURIComponent(scope)}${clusterQuery(cluster, '&')}`
     );
   }
 
   /** `POST slurm/jobs/actions`: one result per id, in Slurm's own words. */
-  async act(action: JobAction, jobIds: string[]): Promise<IActionResult[]> {
+  async act(
+    action: JobAction,
+    jobIds: string[],
+    cluster?: string | null
+  ): Promise<IActionResult[]> {
     const body = await this._server.request<{ results: IActionResult[] }>(
       'slurm/jobs/actions',
       {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ action, jobIds })
+        body: JSON.stringify(
+          cluster ? { action, jobIds, cluster } : { action, jobIds }
+        )
       }
     );
     return body.results;
   }
 
   /** `GET slurm/jobs/{jobId}`: every field of `scontrol show job`. */
-  job(jobId: string): Promise<IJobDetail> {
+  job(jobId: string, cluster?: string | null): Promise<IJobDetail> {
     return this._server.request<IJobDetail>(
-      `slurm/jobs/${encodeURIComponent(jobId)}`
+      `slurm/jobs/${encodeURIComponent(jobId)}${clusterQuery(cluster, '?')}`
     );
   }
 
@@ -57,4 +63,9 @@ export class SlurmClient {
   }
 
   private _server: Requester;
+}
+
+/** `&cluster=NAME` (or with `?`) for a named cluster, "" for the default. */
+function clusterQuery(cluster: string | null | undefined, sep: string) {
+  return cluster ? `${sep}cluster=${encodeURIComponent(cluster)}` : '';
 }

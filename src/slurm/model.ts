@@ -29,6 +29,7 @@ export class QueueModel {
   constructor(options: QueueModel.IOptions) {
     this._client = options.client;
     this._scope = options.scope ?? 'mine';
+    this._cluster = options.cluster ?? null;
     this._active = options.active ?? false;
     this._seconds = clampSeconds(options.pollSeconds ?? DEFAULT_POLL_SECONDS);
     this._poll = new Poll({
@@ -60,6 +61,40 @@ export class QueueModel {
     this._setJobs([]);
     this._setStatus({ ...EMPTY_STATUS });
     void this.refresh();
+  }
+
+  /**
+   * Which cluster's queue (`--clusters=NAME`), or null for the server's
+   * default. Changing it refetches; answers for another cluster are dropped.
+   */
+  get cluster(): string | null {
+    return this._cluster;
+  }
+  set cluster(cluster: string | null) {
+    if (cluster === this._cluster) {
+      return;
+    }
+    this._cluster = cluster;
+    this._setJobs([]);
+    this._setStatus({ ...EMPTY_STATUS });
+    void this.refresh();
+  }
+
+  /**
+   * Keep polling while no view shows the queue (job notifications need
+   * it); the poll still stands by while the browser tab is hidden.
+   */
+  get background(): boolean {
+    return this._background;
+  }
+  set background(background: boolean) {
+    if (background === this._background) {
+      return;
+    }
+    this._background = background;
+    if (background && this._enabled) {
+      void this.refresh();
+    }
   }
 
   /** The polling interval in seconds (never below `MIN_POLL_SECONDS`). */
@@ -137,6 +172,14 @@ export class QueueModel {
     return this._revealRequested;
   }
 
+  /**
+   * Every successful answer (even an unchanged one), with the scope and
+   * cluster it answers for: what the job notifications compare.
+   */
+  get answered(): ISignal<this, QueueModel.IAnswer> {
+    return this._answered;
+  }
+
   get jobsChanged(): ISignal<this, readonly IJob[]> {
     return this._jobsChanged;
   }
@@ -170,7 +213,7 @@ export class QueueModel {
    */
   async act(action: JobAction, jobIds: string[]): Promise<IActionResult[]> {
     try {
-      return await this._client.act(action, jobIds);
+      return await this._client.act(action, jobIds, this._cluster);
     } finally {
       void this.refresh();
       // Slurm takes a moment to finish some actions (a cancelled job
@@ -187,7 +230,7 @@ export class QueueModel {
 
   /** Every `scontrol show job` field of one job. */
   detail(jobId: string): Promise<IJobDetail> {
-    return this._client.job(jobId);
+    return this._client.job(jobId, this._cluster);
   }
 
   get isDisposed(): boolean {
@@ -209,13 +252,18 @@ export class QueueModel {
   private async _fetch(): Promise<void> {
     this._forced = false;
     const scope = this._scope;
+    const cluster = this._cluster;
     const request = ++this._requests;
-    // An answer overtaken by a newer request (or a scope change) is dropped.
+    // An answer overtaken by a newer request (or a change of scope or
+    // cluster) is dropped.
     const current = () =>
-      !this.isDisposed && scope === this._scope && request === this._requests;
+      !this.isDisposed &&
+      scope === this._scope &&
+      cluster === this._cluster &&
+      request === this._requests;
     let queue: IQueue;
     try {
-      queue = await this._client.queue(scope);
+      queue = await this._client.queue(scope, cluster);
     } catch (error) {
       if (!current()) {
         return;
@@ -231,6 +279,7 @@ export class QueueModel {
     this._lastFetch = received;
     this._setJobs(queue.jobs);
     this._setStatus(answered(queue, this._status, received));
+    this._answered.emit({ jobs: this._jobs, scope, cluster });
     // No point asking more often than the server itself polls Slurm.
     const serverSeconds = clampSeconds(queue.pollSeconds);
     if (serverSeconds !== this._serverSeconds) {
@@ -243,7 +292,10 @@ export class QueueModel {
     if (this._forced) {
       return false;
     }
-    return !this._enabled || !this._active ? true : 'when-hidden';
+    if (!this._enabled) {
+      return true;
+    }
+    return this._active || this._background ? 'when-hidden' : true;
   }
 
   private _frequency(): IPoll.Frequency {
@@ -284,6 +336,8 @@ export class QueueModel {
   private _client: SlurmClient;
   private _poll: Poll;
   private _scope: QueueScope;
+  private _cluster: string | null;
+  private _background = false;
   private _seconds: number;
   private _serverSeconds = 0;
   private _active: boolean;
@@ -300,6 +354,7 @@ export class QueueModel {
   private _statusChanged = new Signal<this, IQueueStatus>(this);
   private _selectionChanged = new Signal<this, ReadonlySet<string>>(this);
   private _revealRequested = new Signal<this, string>(this);
+  private _answered = new Signal<this, QueueModel.IAnswer>(this);
 }
 
 export namespace QueueModel {
@@ -308,8 +363,17 @@ export namespace QueueModel {
     /** Seconds between polls (default 30, at least 10). */
     pollSeconds?: number;
     scope?: QueueScope;
+    /** The cluster (`--clusters`), null or absent for the default one. */
+    cluster?: string | null;
     /** Whether a view shows the queue from the start. */
     active?: boolean;
+  }
+
+  /** One successful answer of the poll. */
+  export interface IAnswer {
+    jobs: readonly IJob[];
+    scope: QueueScope;
+    cluster: string | null;
   }
 }
 

@@ -7,13 +7,18 @@ import {
   JupyterFrontEnd,
   JupyterFrontEndPlugin
 } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget } from '@jupyterlab/apputils';
+import {
+  ICommandPalette,
+  MainAreaWidget,
+  Notification
+} from '@jupyterlab/apputils';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { IHpcServer } from '../tokens';
 import { runAction } from './actions';
 import { SlurmClient } from './api';
 import { showJobDetails } from './details';
+import { IJobEvent, jobToShow, JobWatcher, summarize } from './events';
 import { HistoryWidget } from './history';
 import { canAct } from './jobs';
 import { DEFAULT_POLL_SECONDS, QueueModel } from './model';
@@ -31,6 +36,7 @@ export namespace CommandIDs {
   export const release = 'jupyterlab-hpc:slurm-release-selected';
   export const requeue = 'jupyterlab-hpc:slurm-requeue-selected';
   export const showJob = 'jupyterlab-hpc:slurm-show-job';
+  export const revealJob = 'jupyterlab-hpc:slurm-reveal-job';
   export const history = 'jupyterlab-hpc:slurm-history';
 }
 
@@ -85,7 +91,11 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
       model,
       server,
       trans,
-      onAction: action => void commands.execute(ACTION_COMMANDS[action]),
+      onAction: (action, jobIds) =>
+        void commands.execute(
+          ACTION_COMMANDS[action],
+          jobIds ? { jobIds } : {}
+        ),
       onOpen: job =>
         void commands.execute(CommandIDs.showJob, { jobId: job.jobId }),
       onHiddenColumnsChange: hidden => {
@@ -97,6 +107,29 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
     shell.add(widget, 'left', { rank: 450 });
     restorer?.add(widget, 'jupyterlab-hpc-slurm');
 
+    // Optional: tell the user when their jobs start or end.
+    const notify = (events: IJobEvent[]) => {
+      const { message, type } = summarize(events, trans);
+      const first = jobToShow(events);
+      Notification.emit(message, type, {
+        autoClose: type === 'error' ? false : 8000,
+        actions: [
+          {
+            label: trans.__('Show job'),
+            caption: trans.__('Show job %1', first.displayId),
+            callback: () =>
+              void commands.execute(CommandIDs.showJob, { jobId: first.jobId })
+          }
+        ]
+      });
+    };
+    const watcher = new JobWatcher({
+      model,
+      user: () =>
+        server.state.kind === 'ok' ? (server.state.info.user ?? null) : null,
+      notify
+    });
+
     // Poll only while Slurm is there; say why not in the panel otherwise.
     const onState = () => {
       model.enabled = slurmUnavailable(server.state, trans) === null;
@@ -107,6 +140,10 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
     if (registry) {
       const apply = (loaded: ISettingRegistry.ISettings) => {
         model.pollSeconds = loaded.composite.refreshInterval as number;
+        const events = loaded.composite.notifyJobEvents === true;
+        watcher.enabled = events;
+        // The notifications need the poll to go on while the panel is closed.
+        model.background = events;
         widget.hiddenColumns = loaded.composite.hiddenColumns as string[];
       };
       void registry
@@ -175,6 +212,23 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
       }
     });
 
+    const reveal = async (jobId: string) => {
+      shell.activateById(widget.id);
+      await model.reveal(jobId);
+    };
+    commands.addCommand(CommandIDs.revealJob, {
+      label: trans.__('Show Slurm Job in the Queue'),
+      caption: trans.__('Select a job in the queue sidebar and scroll to it'),
+      describedBy: {
+        args: {
+          type: 'object',
+          properties: { jobId: { type: 'string', description: 'The jobId' } },
+          required: ['jobId']
+        }
+      },
+      execute: args => reveal(String(args.jobId))
+    });
+
     let history: MainAreaWidget<HistoryWidget> | null = null;
     commands.addCommand(CommandIDs.history, {
       label: trans.__('Slurm Job History'),
@@ -220,10 +274,7 @@ export const slurmPlugin: JupyterFrontEndPlugin<ISlurmQueue> = {
     return {
       model,
       show: () => shell.activateById(widget.id),
-      reveal: async (jobId: string) => {
-        shell.activateById(widget.id);
-        await model.reveal(jobId);
-      }
+      reveal
     };
   }
 };

@@ -10,10 +10,17 @@ import * as React from 'react';
 import type { HandshakeState, IHpcServer } from '../tokens';
 import { slurmQueueIcon } from './icon';
 import type { QueueModel } from './model';
+import type { IRevealRequest } from './components/QueueTable';
 import type { IJob, JobAction } from './types';
 
 /** The columns hidden until the settings say otherwise (schema default). */
-export const DEFAULT_HIDDEN_COLUMNS = ['partition', 'limit', 'nodes', 'cpus'];
+export const DEFAULT_HIDDEN_COLUMNS = [
+  'account',
+  'partition',
+  'limit',
+  'nodes',
+  'cpus'
+];
 
 const LazyQueuePanel = React.lazy(() =>
   import('./components/QueuePanel').then(module => ({
@@ -63,6 +70,13 @@ export class QueueWidget extends ReactWidget {
     this._model.statusChanged.connect(this._onChange, this);
     this._model.selectionChanged.connect(this._onChange, this);
     this._server.stateChanged.connect(this._onChange, this);
+    this._model.revealRequested.connect(this._onReveal, this);
+  }
+
+  /** The clusters the server reports (`slurm.clusters`). */
+  get clusters(): readonly string[] {
+    const state = this._server.state;
+    return state.kind === 'ok' ? state.info.capabilities.slurm.clusters : [];
   }
 
   /** The columns not shown (ids from `COLUMN_IDS`). */
@@ -116,11 +130,19 @@ export class QueueWidget extends ReactWidget {
           status={model.status}
           scope={model.scope}
           onScopeChange={scope => (model.scope = scope)}
+          clusters={this.clusters}
+          cluster={model.cluster}
+          onClusterChange={cluster => {
+            model.cluster = cluster;
+            this.update();
+          }}
           onRefresh={() => void model.refresh()}
           selection={model.selection}
           onSelectionChange={ids => model.select(ids)}
           onAction={options.onAction}
           onOpen={options.onOpen}
+          reveal={this._reveal}
+          onRevealed={this._onRevealed}
           hiddenColumns={this._hidden}
           onHiddenColumnsChange={hidden => {
             this.hiddenColumns = hidden;
@@ -136,11 +158,23 @@ export class QueueWidget extends ReactWidget {
     this.update();
   }
 
+  private _onReveal(_: QueueModel, jobId: string): void {
+    this._reveal = { jobId, seq: ++this._revealSeq };
+    this.update();
+  }
+
+  /** Taken by the table: a later mount must not scroll to it again. */
+  private _onRevealed = (): void => {
+    this._reveal = null;
+  };
+
   private _model: QueueModel;
   private _server: IHpcServer;
   private _trans: TranslationBundle;
   private _options: QueueWidget.IOptions;
   private _hidden: readonly string[] = DEFAULT_HIDDEN_COLUMNS;
+  private _reveal: IRevealRequest | null = null;
+  private _revealSeq = 0;
 }
 
 export namespace QueueWidget {
@@ -148,8 +182,8 @@ export namespace QueueWidget {
     model: QueueModel;
     server: IHpcServer;
     trans: TranslationBundle;
-    /** A toolbar button was pressed (runs the matching command). */
-    onAction: (action: JobAction) => void;
+    /** A toolbar button or key was pressed (runs the matching command). */
+    onAction: (action: JobAction, jobIds?: string[]) => void;
     /** A row was opened (double click, Enter). */
     onOpen: (job: IJob) => void;
     /** The user chose other columns (saved to the settings). */

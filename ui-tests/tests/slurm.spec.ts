@@ -3,20 +3,26 @@ import { execFileSync } from 'child_process';
 
 /**
  * The Slurm queue sidebar against the real server and the real test-bed
- * Slurm. The server runs as root, so "Mine" is root's jobs; alice's jobs
- * show under "All users".
+ * Slurm. The jobs belong to alice and bob; whoever the server runs as
+ * (root, or alice), "All users" shows them all, and "Mine" is checked
+ * against the user the server names in api/version.
  */
 
 // Every job name starts with this, so the filter finds only ours.
 const TAG = 'hpcui';
 const submitted: string[] = [];
 
-/** `sbatch --parsable` (as `user` unless root), returning the job id. */
-function sbatch(user: string | null, args: string[]): string {
+/**
+ * `sbatch --parsable` (as `user` unless root), returning the job id; with
+ * `script`, the batch script on stdin.
+ */
+function sbatch(user: string | null, args: string[], script?: string): string {
   const argv = ['--parsable', '-o', '/dev/null', ...args];
-  const out = user
-    ? execFileSync('runuser', ['-u', user, '--', 'sbatch', ...argv])
-    : execFileSync('sbatch', argv);
+  const options = script === undefined ? {} : { input: script };
+  const out =
+    user && user !== 'root'
+      ? execFileSync('runuser', ['-u', user, '--', 'sbatch', ...argv], options)
+      : execFileSync('sbatch', argv, options);
   const id = out.toString().trim().split(';')[0];
   submitted.push(id);
   return id;
@@ -31,7 +37,7 @@ function squeueField(id: string, field: string): string {
 const ids: Record<string, string> = {};
 
 test.beforeAll(() => {
-  ids.running = sbatch(null, ['-J', `${TAG}-run`, '--wrap', 'sleep 600']);
+  ids.running = sbatch('alice', ['-J', `${TAG}-run`, '--wrap', 'sleep 600']);
   ids.held = sbatch('alice', [
     '--hold',
     '-J',
@@ -61,6 +67,21 @@ test.beforeAll(() => {
     '--wrap',
     'sleep 600'
   ]);
+  ids.bob = sbatch('bob', [
+    '--hold',
+    '-p',
+    'gpu',
+    '-J',
+    `${TAG}-bob`,
+    '--wrap',
+    'sleep 600'
+  ]);
+  // A heterogeneous job: two components, rows "N+0" and "N+1".
+  ids.het = sbatch(
+    'alice',
+    ['--hold'],
+    `#!/bin/bash\n#SBATCH -n1 -J ${TAG}-het\n#SBATCH hetjob\n#SBATCH -n1\nsleep 600\n`
+  );
 });
 
 test.afterAll(() => {
@@ -73,6 +94,15 @@ test.afterAll(() => {
   }
 });
 
+/** The user the server runs as (api/version), whose jobs "Mine" lists. */
+async function serverUser(page: IJupyterLabPageFixture): Promise<string> {
+  const info = await page.evaluate(async () => {
+    const response = await fetch('/hpc/api/version');
+    return response.json();
+  });
+  return info.user;
+}
+
 /** Open the sidebar with its command and show everyone's jobs of ours. */
 async function openQueue(page: IJupyterLabPageFixture) {
   await page.evaluate(() =>
@@ -83,6 +113,32 @@ async function openQueue(page: IJupyterLabPageFixture) {
   await panel.getByRole('radio', { name: 'All users' }).click();
   await panel.getByPlaceholder('Filter jobs').fill(TAG);
   return panel;
+}
+
+/** Drag the left sidebar's edge until the panel is `width` px wide. */
+async function widenSidebar(page: IJupyterLabPageFixture, width: number) {
+  const panel = page.locator('#jp-HpcSlurm-panel');
+  const box = await panel.boundingBox();
+  if (!box || box.width >= width) {
+    return;
+  }
+  const handle = page
+    .locator('#jp-main-split-panel > .lm-SplitPanel-handle')
+    .first();
+  const edge = await handle.boundingBox();
+  if (!edge) {
+    throw new Error('no sidebar handle');
+  }
+  const y = edge.y + edge.height / 2;
+  await page.mouse.move(edge.x + edge.width / 2, y);
+  await page.mouse.down();
+  await page.mouse.move(edge.x + edge.width / 2 + (width - box.width), y, {
+    steps: 5
+  });
+  await page.mouse.up();
+  await expect
+    .poll(async () => (await panel.boundingBox())?.width ?? 0)
+    .toBeGreaterThanOrEqual(width - 2);
 }
 
 /** The row of a job (by its unique jobId) and its state and reason cells. */
@@ -139,9 +195,12 @@ test.describe('Slurm queue', () => {
     await page.theme.setLightTheme();
   });
 
-  test("opens with its shortcut and shows root's jobs under Mine", async ({
+  test("opens with its shortcut and shows the server user's jobs under Mine", async ({
     page
   }) => {
+    const user = await serverUser(page);
+    expect(user).toMatch(/^\w+$/);
+    const own = sbatch(user, ['-J', `${TAG}-mine`, '--wrap', 'sleep 600']);
     await page.keyboard.press('Control+Shift+Y');
     const panel = page.locator('#jp-HpcSlurm-panel');
     await expect(panel).toBeVisible();
@@ -150,13 +209,15 @@ test.describe('Slurm queue', () => {
       'true'
     );
     await panel.getByPlaceholder('Filter jobs').fill(TAG);
-    await expect(row(panel, ids.running)).toBeVisible({ timeout: 45000 });
-    // alice's jobs are not root's.
-    await expect(row(panel, ids.held)).toHaveCount(0);
+    await expect(row(panel, own)).toBeVisible({ timeout: 45000 });
+    // bob's jobs are not the server user's.
+    await expect(row(panel, ids.bob)).toHaveCount(0);
   });
 
   test('keeps the columns chosen in the Columns menu', async ({ page }) => {
     const panel = await openQueue(page);
+    // Room for the default columns and one more.
+    await widenSidebar(page, 560);
     const header = panel.getByRole('columnheader', { name: 'Partition' });
     await expect(header).toHaveCount(0);
     await panel.locator('.jp-HpcSlurm-columnMenu > summary').click();
@@ -169,6 +230,7 @@ test.describe('Slurm queue', () => {
       state: 'attached'
     });
     const again = await openQueue(page);
+    await widenSidebar(page, 560);
     await expect(
       again.getByRole('columnheader', { name: 'Partition' })
     ).toBeVisible();
@@ -199,7 +261,7 @@ test.describe('Slurm queue', () => {
       page.locator('.Toastify__toast', { hasText: 'Held 1 job.' })
     ).toBeVisible();
     await page.screenshot({ path: 'shots/slurm-held.png' });
-    // root holds as an administrator.
+    // alice holds her own job; root holds as an administrator.
     await expect(later).toContainText(/JobHeld(Admin|User)/, {
       timeout: 20000
     });
@@ -254,5 +316,180 @@ test.describe('Slurm queue', () => {
       tab.locator('.jp-HpcSlurmDetails-table tr', { hasText: 'JobName' })
     ).toContainText(`${TAG}-held`);
     await page.screenshot({ path: 'shots/slurm-details.png' });
+  });
+
+  test('filters by state and user, counts the values, clears', async ({
+    page
+  }) => {
+    const panel = await openQueue(page);
+    const wait = { timeout: 45000 };
+    // The array's first task runs (the cancel test took the running job).
+    const running = panel.locator('.jp-HpcSlurm-row', {
+      has: page.locator('.jp-HpcSlurm-col-id', { hasText: `${ids.array}_0` })
+    });
+    await expect(running).toContainText('RUNNING', wait);
+    await expect(row(panel, ids.bob)).toBeVisible(wait);
+
+    const stateFilter = panel.locator(
+      '.jp-HpcSlurm-valueFilter[data-column="state"]'
+    );
+    await stateFilter.locator('summary').click();
+    // The values present, each with its count.
+    await expect(
+      stateFilter.locator('label', { hasText: 'PENDING' })
+    ).toContainText(/PENDING\d+/);
+    await stateFilter.getByRole('checkbox', { name: /^PENDING/ }).check();
+    await expect(stateFilter.locator('summary')).toHaveText('State (1)');
+    await expect(running).toHaveCount(0);
+    await expect(row(panel, ids.held)).toBeVisible();
+    await expect(panel.locator('.jp-HpcSlurm-shown')).toContainText(
+      /showing \d+ of \d+/
+    );
+    await page.screenshot({ path: 'shots/slurm-filter-state.png' });
+
+    const userFilter = panel.locator(
+      '.jp-HpcSlurm-valueFilter[data-column="user"]'
+    );
+    await userFilter.locator('summary').click();
+    await userFilter.getByRole('checkbox', { name: /^bob/ }).check();
+    await expect(row(panel, ids.bob)).toBeVisible();
+    await expect(row(panel, ids.held)).toHaveCount(0);
+    await page.keyboard.press('Escape');
+
+    await panel.getByRole('button', { name: 'Clear filters' }).click();
+    await expect(running).toBeVisible();
+    await expect(row(panel, ids.held)).toBeVisible();
+    await expect(panel.locator('.jp-HpcSlurm-shown')).toHaveCount(0);
+    await expect(panel.getByPlaceholder('Filter jobs')).toHaveValue('');
+  });
+
+  test('shows both components of a het job', async ({ page }) => {
+    const panel = await openQueue(page);
+    const het = Number(ids.het);
+    const wait = { timeout: 45000 };
+    // Component 0 keeps the job's id, component 1 has the next one.
+    await expect(
+      row(panel, String(het)).locator('.jp-HpcSlurm-col-id')
+    ).toHaveText(`${het}+0`, wait);
+    await expect(
+      row(panel, String(het + 1)).locator('.jp-HpcSlurm-col-id')
+    ).toHaveText(`${het}+1`, wait);
+    await expect(row(panel, String(het + 1))).toContainText(`${TAG}-het`);
+    await expect(row(panel, String(het))).toContainText(`${TAG}-het`);
+  });
+
+  test('reveals a job hidden by a filter: filters cleared, row selected and highlighted', async ({
+    page
+  }) => {
+    const panel = await openQueue(page);
+    await expect(row(panel, ids.held)).toBeVisible({ timeout: 45000 });
+    const stateFilter = panel.locator(
+      '.jp-HpcSlurm-valueFilter[data-column="state"]'
+    );
+    await stateFilter.locator('summary').click();
+    await stateFilter.getByRole('checkbox', { name: /^RUNNING/ }).check();
+    await page.keyboard.press('Escape');
+    await expect(row(panel, ids.held)).toHaveCount(0);
+
+    await page.evaluate(
+      jobId =>
+        window.galata.app.commands.execute('jupyterlab-hpc:slurm-reveal-job', {
+          jobId
+        }),
+      ids.held
+    );
+    const held = row(panel, ids.held);
+    await expect(held).toBeVisible();
+    await expect(held).toHaveClass(/jp-mod-revealed/);
+    await expect(held).toHaveAttribute('aria-selected', 'true');
+    await expect(stateFilter.locator('summary')).toHaveText('State');
+    await page.screenshot({ path: 'shots/slurm-reveal.png' });
+    // The highlight is brief.
+    await expect(held).not.toHaveClass(/jp-mod-revealed/, { timeout: 5000 });
+  });
+});
+
+test.describe('Slurm job notifications', () => {
+  test.setTimeout(240000);
+
+  test('tell the user when their job starts and when it ends', async ({
+    page
+  }) => {
+    // Turn the setting on (saved on the server), then load Lab again.
+    await page.evaluate(() =>
+      window.galata.app.serviceManager.settings.save(
+        'jupyterlab-hpc:slurm',
+        JSON.stringify({ notifyJobEvents: true })
+      )
+    );
+    await page.reload();
+    await page.waitForSelector('body[data-lab-restored="true"]', {
+      state: 'attached'
+    });
+    const panel = await openQueue(page);
+    await panel.getByRole('radio', { name: 'Mine' }).click();
+    // The first answer is the baseline: let it come before the job exists.
+    await expect(panel.locator('.jp-HpcSlurm-updated')).toBeVisible({
+      timeout: 45000
+    });
+    const user = await serverUser(page);
+    const id = sbatch(user, ['-J', `${TAG}-notify`, '--wrap', 'sleep 300']);
+    // The notifications come from polls, also with the sidebar closed.
+    await page.evaluate(() =>
+      window.galata.app.commands.execute('filebrowser:activate')
+    );
+    // Alone, or coalesced with other jobs of the same user in one poll.
+    const started = page.locator('.Toastify__toast', {
+      hasText: new RegExp(`\\b${id}( \\(${TAG}-notify\\) started\\.| RUNNING)`)
+    });
+    // Two polls at most: the server's (30 s) and the page's (30 s).
+    await expect(started).toBeVisible({ timeout: 90000 });
+    await page.screenshot({ path: 'shots/slurm-notify-started.png' });
+    // Its action shows the job (when the poll had only this job to tell;
+    // other jobs of the same user, from other tests, may share the toast).
+    if ((await started.textContent())?.includes(`${TAG}-notify) started.`)) {
+      await started.getByRole('button', { name: 'Show job' }).click();
+      const dialog = page.locator('.jp-Dialog');
+      await expect(dialog.locator('.jp-Dialog-header')).toContainText(
+        `Job ${id}`
+      );
+      await dialog.getByRole('button', { name: 'Close' }).click();
+    }
+    execFileSync('scancel', [id]);
+    const ended = page.locator('.Toastify__toast', {
+      hasText: new RegExp(`\\b${id}( \\(${TAG}-notify\\) ended:)? CANCELLED`)
+    });
+    await expect(ended).toBeVisible({ timeout: 90000 });
+    await expect(ended.getByRole('button', { name: 'Show job' })).toBeVisible();
+  });
+});
+
+test.describe('Slurm queue in a narrow sidebar', () => {
+  test('fits 320 px: the toolbars wrap, less useful columns step aside', async ({
+    page
+  }) => {
+    const panel = await openQueue(page);
+    await expect(row(panel, ids.held)).toBeVisible({ timeout: 45000 });
+    const width = await panel.evaluate(
+      node => node.getBoundingClientRect().width
+    );
+    expect(width).toBeLessThanOrEqual(340);
+    const grid = panel.getByRole('grid');
+    // Nothing wider than the sidebar: no sideways scrolling.
+    expect(
+      await grid.evaluate(node => node.scrollWidth - node.clientWidth)
+    ).toBeLessThanOrEqual(1);
+    expect(
+      await panel.evaluate(node => node.scrollWidth - node.clientWidth)
+    ).toBeLessThanOrEqual(1);
+    await expect(panel.getByRole('columnheader', { name: 'ID' })).toBeVisible();
+    await expect(
+      panel.getByRole('columnheader', { name: 'Name' })
+    ).toBeVisible();
+    await expect(
+      panel.getByRole('columnheader', { name: 'State' })
+    ).toBeVisible();
+    await expect(row(panel, ids.held)).toContainText('JobHeldUser');
+    await page.screenshot({ path: 'shots/slurm-narrow.png' });
   });
 });

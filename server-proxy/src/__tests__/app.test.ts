@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { userInfo } from 'os';
 import { buildApp, normalizeBasePath } from '../app';
 import type { IAuthenticator, IAuthRequest } from '../auth';
 import type { CapabilityService, ICapabilities } from '../capabilities';
@@ -95,6 +96,7 @@ describe('buildApp', () => {
       name: SERVER_NAME,
       version: SERVER_VERSION,
       apiVersion: API_VERSION,
+      user: userInfo().username,
       capabilities: CAPS
     });
     expect(caps.calls).toContain(false);

@@ -67,6 +67,50 @@ describe('QueuePanel', () => {
     }
   });
 
+  it('offers a cluster selector only when the server knows several', () => {
+    const chosen: (string | null)[] = [];
+    const { rerender } = render(
+      <QueuePanel {...props({ clusters: ['testcluster'] })} />
+    );
+    expect(screen.queryByRole('combobox', { name: 'Cluster' })).toBeNull();
+    rerender(
+      <QueuePanel
+        {...props({
+          clusters: ['alpha', 'beta'],
+          cluster: null,
+          onClusterChange: c => chosen.push(c)
+        })}
+      />
+    );
+    const select = screen.getByRole('combobox', {
+      name: 'Cluster'
+    }) as HTMLSelectElement;
+    expect(Array.from(select.options, o => o.textContent)).toEqual([
+      'Default cluster',
+      'alpha',
+      'beta'
+    ]);
+    expect(select.value).toBe('');
+    fireEvent.change(select, { target: { value: 'beta' } });
+    fireEvent.change(select, { target: { value: '' } });
+    expect(chosen).toEqual(['beta', null]);
+  });
+
+  it('asks to cancel the focused job on Delete', () => {
+    const actions: string[] = [];
+    render(
+      <QueuePanel
+        {...props({
+          onAction: (action, ids) => actions.push(`${action} ${ids}`)
+        })}
+      />
+    );
+    const grid = screen.getByRole('grid');
+    fireEvent.keyDown(grid, { key: 'ArrowDown' });
+    fireEvent.keyDown(grid, { key: 'Delete' });
+    expect(actions).toEqual(['cancel 1']);
+  });
+
   it('enables each action only for a selection it applies to', () => {
     const { rerender } = render(<QueuePanel {...props()} />);
     expect(enabled()).toEqual([]);

@@ -167,6 +167,97 @@ describe('QueueModel', () => {
     expect(model.jobs).toHaveLength(1);
   });
 
+  it("polls the chosen cluster's queue, and acts and asks there", async () => {
+    const { client, requests } = scripted(
+      ok(queue([job()])),
+      ok(queue([job({ jobId: '20', cluster: 'gpu2' })]))
+    );
+    model = new QueueModel({ client, active: true });
+    await model.refresh();
+    expect(requests[requests.length - 1].url).not.toContain('cluster');
+    model.cluster = 'gpu2';
+    expect(model.jobs).toEqual([]);
+    expect(model.status.loading).toBe(true);
+    await model.refresh();
+    expect(requests[requests.length - 1].url).toContain(
+      'slurm/jobs?scope=mine&cluster=gpu2'
+    );
+    expect(model.jobs.map(j => j.jobId)).toEqual(['20']);
+    await model.act('hold', ['20']);
+    const action = requests.find(r => r.url.endsWith('/slurm/jobs/actions'))!;
+    expect(JSON.parse(action.body)).toEqual({
+      action: 'hold',
+      jobIds: ['20'],
+      cluster: 'gpu2'
+    });
+    void model.detail('20').catch(() => undefined);
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(requests.map(r => r.url)).toContainEqual(
+      expect.stringMatching(/slurm\/jobs\/20\?cluster=gpu2$/)
+    );
+    model.cluster = null;
+    await model.refresh();
+    expect(requests[requests.length - 1].url).toMatch(/scope=mine$/);
+  });
+
+  it('drops an answer for the cluster it showed before', async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>(resolve => (release = resolve));
+    let calls = 0;
+    const { client } = fakeClient(async () => {
+      calls++;
+      if (calls === 1) {
+        // The default cluster answers late, after the switch.
+        await slow;
+        return json(200, queue([job({ jobId: '1' })]));
+      }
+      return json(200, queue([job({ jobId: '2', cluster: 'c2' })]));
+    });
+    model = new QueueModel({ client, active: true });
+    const first = model.refresh();
+    await new Promise(resolve => setTimeout(resolve, 0));
+    model.cluster = 'c2';
+    release();
+    await first;
+    await model.refresh();
+    expect(model.jobs.map(j => j.jobId)).toEqual(['2']);
+  });
+
+  it('reports every answer with its scope and cluster', async () => {
+    const { client } = scripted(ok(queue([job()])));
+    model = new QueueModel({ client, active: true, cluster: 'c2' });
+    const answers: string[] = [];
+    model.answered.connect((_, a) =>
+      answers.push(`${a.scope} ${a.cluster} ${a.jobs.length}`)
+    );
+    await model.refresh();
+    await model.refresh();
+    expect(answers).toEqual(['mine c2 1', 'mine c2 1']);
+  });
+
+  it('selects a revealed job and asks the views to scroll to it', async () => {
+    const { client } = scripted(ok(queue([job(), job({ jobId: '13' })])));
+    model = new QueueModel({ client, active: true });
+    const revealed: string[] = [];
+    model.revealRequested.connect((_, id) => revealed.push(id));
+    await model.reveal('13');
+    expect([...model.selection]).toEqual(['13']);
+    expect(revealed).toEqual(['13']);
+    await model.reveal('99');
+    expect(revealed).toEqual(['13']);
+  });
+
+  it('keeps polling in the background when asked (notifications)', async () => {
+    const { client, requests } = scripted(ok(queue([job()])));
+    model = new QueueModel({ client, pollSeconds: 10 });
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(requests).toHaveLength(0);
+    model.background = true;
+    await new Promise(resolve => setTimeout(resolve, 50));
+    expect(requests).toHaveLength(1);
+    expect(model.jobs).toHaveLength(1);
+  });
+
   it('never polls faster than 10 s', () => {
     const { client } = scripted(ok(queue([])));
     model = new QueueModel({ client, pollSeconds: 2 });

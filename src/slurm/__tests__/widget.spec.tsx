@@ -17,8 +17,12 @@ describe('QueueWidget', () => {
   beforeAll(() => (env.IS_REACT_ACT_ENVIRONMENT = false));
   afterAll(() => (env.IS_REACT_ACT_ENVIRONMENT = true));
 
-  function setUp(slurmAvailable = true) {
+  function setUp(slurmAvailable = true, clusters?: string[]) {
     const info = versionInfo();
+    const urls: string[] = [];
+    if (clusters) {
+      (info.capabilities as any).slurm.clusters = clusters;
+    }
     if (!slurmAvailable) {
       (info.capabilities as any).slurm = {
         available: false,
@@ -29,6 +33,7 @@ describe('QueueWidget', () => {
     }
     const fetch = async (input: RequestInfo | URL) => {
       const url = String(input instanceof Request ? input.url : input);
+      urls.push(url);
       return url.includes('/slurm/jobs')
         ? json(200, queue([job(), pending({ jobId: '13' })]))
         : json(200, info);
@@ -48,7 +53,7 @@ describe('QueueWidget', () => {
       onAction: () => undefined,
       onOpen: j => opened.push(j.jobId)
     });
-    return { server, model, widget, opened };
+    return { server, model, widget, opened, urls };
   }
 
   it('is the sidebar panel, polls while shown and renders the queue lazily', async () => {
@@ -87,5 +92,66 @@ describe('QueueWidget', () => {
     expect(widget.node.querySelector('[role="grid"]')).toBeNull();
     widget.dispose();
     model.dispose();
+  });
+
+  it("switches the model's cluster from the selector the server's clusters fill", async () => {
+    const { server, model, widget, urls } = setUp(true, ['alpha', 'beta']);
+    await server.check();
+    Widget.attach(widget, document.body);
+    const select = await waitFor(
+      () => {
+        const node = widget.node.querySelector<HTMLSelectElement>(
+          'select.jp-HpcSlurm-cluster'
+        );
+        expect(node).not.toBeNull();
+        return node!;
+      },
+      { timeout: 10000 }
+    );
+    select.value = 'beta';
+    select.dispatchEvent(new Event('change', { bubbles: true }));
+    expect(model.cluster).toBe('beta');
+    await waitFor(() =>
+      expect(urls).toContainEqual(
+        expect.stringContaining('slurm/jobs?scope=mine&cluster=beta')
+      )
+    );
+    widget.dispose();
+    model.dispose();
+  });
+
+  it('hides the selector with one cluster, and scrolls to a revealed job', async () => {
+    // jsdom lays nothing out: give the grid a viewport, as the table's tests do.
+    Object.defineProperty(HTMLElement.prototype, 'clientHeight', {
+      configurable: true,
+      get() {
+        return (this as HTMLElement).classList.contains('jp-HpcSlurm-scroll')
+          ? 600
+          : 0;
+      }
+    });
+    const { server, model, widget } = setUp();
+    await server.check();
+    Widget.attach(widget, document.body);
+    await waitFor(
+      () =>
+        expect(widget.node.querySelector('[data-job-id="13"]')).not.toBeNull(),
+      { timeout: 10000 }
+    );
+    expect(widget.node.querySelector('select.jp-HpcSlurm-cluster')).toBeNull();
+    await model.reveal('13');
+    await waitFor(() =>
+      expect(
+        widget.node.querySelector('[data-job-id="13"]')!.className
+      ).toContain('jp-mod-revealed')
+    );
+    expect(
+      widget.node
+        .querySelector('[data-job-id="13"]')!
+        .getAttribute('aria-selected')
+    ).toBe('true');
+    widget.dispose();
+    model.dispose();
+    delete (HTMLElement.prototype as any).clientHeight;
   });
 });

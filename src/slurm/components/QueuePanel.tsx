@@ -1,5 +1,5 @@
 /**
- * The Slurm sidebar: scope, refresh and freshness; the actions on the
+ * The Slurm sidebar: scope, cluster, refresh and freshness; the actions on the
  * selection; an inline banner when the queue is stale; the table.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
@@ -10,7 +10,7 @@ import { canAct } from '../jobs';
 import type { IQueueStatus } from '../model';
 import type { IJob, JobAction, QueueScope } from '../types';
 import { ClockProvider, useNow } from './clock';
-import { QueueTable } from './QueueTable';
+import { IRevealRequest, QueueTable } from './QueueTable';
 
 export interface IQueuePanelProps {
   /** Why Slurm can't be used (shown instead of the table), or null. */
@@ -19,11 +19,20 @@ export interface IQueuePanelProps {
   status: IQueueStatus;
   scope: QueueScope;
   onScopeChange: (scope: QueueScope) => void;
+  /** The clusters the server knows (the selector shows with several). */
+  clusters?: readonly string[];
+  /** The cluster shown, null for the server's default. */
+  cluster?: string | null;
+  onClusterChange?: (cluster: string | null) => void;
   onRefresh: () => void;
   selection: ReadonlySet<string>;
   onSelectionChange: (jobIds: Set<string>) => void;
-  onAction: (action: JobAction) => void;
+  /** An action on the selection, or on these `jobId`s. */
+  onAction: (action: JobAction, jobIds?: string[]) => void;
   onOpen: (job: IJob) => void;
+  /** Scroll to a job and highlight it. */
+  reveal?: IRevealRequest | null;
+  onRevealed?: () => void;
   hiddenColumns: readonly string[];
   onHiddenColumnsChange: (hidden: string[]) => void;
   trans: TranslationBundle;
@@ -125,6 +134,32 @@ function ScopeSwitch(props: IQueuePanelProps): JSX.Element {
   );
 }
 
+/** One cluster's queue at a time, where the server knows several. */
+function ClusterSelect(props: IQueuePanelProps): JSX.Element | null {
+  const { clusters = [], cluster = null, trans } = props;
+  if (clusters.length < 2) {
+    return null;
+  }
+  return (
+    <select
+      className="jp-HpcSlurm-cluster"
+      aria-label={trans.__('Cluster')}
+      title={trans.__('Whose queue: which cluster')}
+      value={cluster ?? ''}
+      onChange={event =>
+        props.onClusterChange?.(event.currentTarget.value || null)
+      }
+    >
+      <option value="">{trans.__('Default cluster')}</option>
+      {clusters.map(name => (
+        <option key={name} value={name}>
+          {name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export function QueuePanel(props: IQueuePanelProps): JSX.Element {
   const { jobs, status, selection, trans } = props;
   const selected = React.useMemo(
@@ -143,6 +178,7 @@ export function QueuePanel(props: IQueuePanelProps): JSX.Element {
       <div className="jp-HpcSlurm-panel">
         <div className="jp-HpcSlurm-header">
           <ScopeSwitch {...props} />
+          <ClusterSelect {...props} />
           <ToolbarButtonComponent
             icon={refreshIcon}
             tooltip={trans.__('Refresh the queue')}
@@ -153,6 +189,13 @@ export function QueuePanel(props: IQueuePanelProps): JSX.Element {
           <span className="jp-HpcSlurm-count">
             {trans._n('%1 job', '%1 jobs', jobs.length)}
           </span>
+          {/* Here, not beside the buttons: a narrow toolbar would wrap and
+              move the rows under the pointer between two clicks. */}
+          {selected.length > 0 && (
+            <span className="jp-HpcSlurm-selected">
+              {trans._n('%1 selected', '%1 selected', selected.length)}
+            </span>
+          )}
           <UpdatedAgo asOf={status.asOf} trans={trans} />
         </div>
         <Banner status={status} trans={trans} />
@@ -174,17 +217,15 @@ export function QueuePanel(props: IQueuePanelProps): JSX.Element {
               {actionLabel(action, trans)}
             </button>
           ))}
-          {selected.length > 0 && (
-            <span className="jp-HpcSlurm-selected">
-              {trans._n('%1 selected', '%1 selected', selected.length)}
-            </span>
-          )}
         </div>
         <QueueTable
           jobs={jobs}
           selection={selection}
           onSelectionChange={props.onSelectionChange}
           onOpen={props.onOpen}
+          onCancel={jobIds => props.onAction('cancel', jobIds)}
+          reveal={props.reveal}
+          onRevealed={props.onRevealed}
           asOf={status.asOf}
           loading={status.loading && !status.error}
           hiddenColumns={props.hiddenColumns}

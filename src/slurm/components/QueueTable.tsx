@@ -4,8 +4,12 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import {
+  ColumnFiltersState,
   flexRender,
   getCoreRowModel,
+  getFacetedRowModel,
+  getFacetedUniqueValues,
+  getFilteredRowModel,
   getSortedRowModel,
   Row,
   RowSelectionState,
@@ -17,9 +21,21 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import * as React from 'react';
 import { filterJobs } from '../jobs';
 import type { IJob } from '../types';
-import { AsOfContext, COLUMN_TRACKS, ColumnId, createColumns } from './columns';
+import {
+  AsOfContext,
+  COLUMN_IDS,
+  COLUMN_TRACKS,
+  ColumnId,
+  columnsWithoutRoom,
+  createColumns,
+  FilterColumnId
+} from './columns';
 import { QueueFilters } from './QueueFilters';
 import { QueueHeader } from './QueueHeader';
+import { IRevealRequest, useReveal, useWidth } from './QueueReveal';
+
+export type { IRevealRequest } from './QueueReveal';
+export { REVEAL_MS } from './QueueReveal';
 
 /** Row height in px (kept in step with `.jp-HpcSlurm-row` in slurm.css). */
 export const ROW_HEIGHT = 24;
@@ -33,6 +49,12 @@ export interface IQueueTableProps {
   onSelectionChange: (jobIds: Set<string>) => void;
   /** Double click or Enter on a row. */
   onOpen: (job: IJob) => void;
+  /** Delete: cancel these jobs (`jobId`s), after the confirmation. */
+  onCancel?: (jobIds: string[]) => void;
+  /** Scroll to this job and highlight it (clearing filters that hide it). */
+  reveal?: IRevealRequest | null;
+  /** The reveal request was taken. */
+  onRevealed?: () => void;
   /** When the polled times were true (ms), so running times tick on. */
   asOf: number;
   hiddenColumns: readonly string[];
@@ -59,25 +81,34 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     { id: 'id', desc: false }
   ]);
   const [text, setText] = React.useState('');
-  const [stateFilter, setStateFilter] = React.useState('');
+  const [columnFilters, setColumnFilters] = React.useState<ColumnFiltersState>(
+    []
+  );
   const [focused, setFocused] = React.useState<string | null>(null);
   const [anchor, setAnchor] = React.useState<string | null>(null);
+  const scrollRef = React.useRef<HTMLDivElement>(null);
+  const width = useWidth(scrollRef);
 
-  const states = React.useMemo(() => {
-    const present = new Set(jobs.map(job => job.state));
-    if (stateFilter) {
-      present.add(stateFilter);
-    }
-    return [...present].sort();
-  }, [jobs, stateFilter]);
   const data = React.useMemo(
-    () => filterJobs(jobs, text, stateFilter) as IJob[],
-    [jobs, text, stateFilter]
+    () => filterJobs(jobs, text, '') as IJob[],
+    [jobs, text]
   );
   const rowSelection = React.useMemo(() => toRecord(selection), [selection]);
+  // The columns chosen, less those the sidebar has no room for.
+  const squeezed = React.useMemo(
+    () =>
+      columnsWithoutRoom(
+        COLUMN_IDS.filter(id => !props.hiddenColumns.includes(id)),
+        width
+      ),
+    [props.hiddenColumns, width]
+  );
   const columnVisibility = React.useMemo(
-    () => Object.fromEntries(props.hiddenColumns.map(id => [id, false])),
-    [props.hiddenColumns]
+    () =>
+      Object.fromEntries(
+        [...props.hiddenColumns, ...squeezed].map(id => [id, false])
+      ),
+    [props.hiddenColumns, squeezed]
   );
   const onRowSelectionChange = (updater: Updater<RowSelectionState>) => {
     const next =
@@ -88,12 +119,16 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   const table = useReactTable({
     data,
     columns,
-    state: { sorting, rowSelection, columnVisibility },
+    state: { sorting, rowSelection, columnVisibility, columnFilters },
     getRowId: job => job.jobId,
     onSortingChange: setSorting,
     onRowSelectionChange,
+    onColumnFiltersChange: setColumnFilters,
     enableSortingRemoval: false,
     getCoreRowModel: getCoreRowModel(),
+    getFilteredRowModel: getFilteredRowModel(),
+    getFacetedRowModel: getFacetedRowModel(),
+    getFacetedUniqueValues: getFacetedUniqueValues(),
     getSortedRowModel: getSortedRowModel()
   });
   const rows = table.getRowModel().rows;
@@ -102,7 +137,6 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     .map(column => COLUMN_TRACKS[column.id as ColumnId])
     .join(' ');
 
-  const scrollRef = React.useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({
     count: rows.length,
     getScrollElement: () => scrollRef.current,
@@ -120,13 +154,61 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   const idPrefix = React.useId();
   const rowId = (id: string) => `${idPrefix}-row-${id}`;
 
-  const moveTo = (index: number) => {
+  const filters = React.useMemo(
+    () =>
+      Object.fromEntries(
+        columnFilters.map(filter => [filter.id, filter.value as string[]])
+      ) as Partial<Record<FilterColumnId, string[]>>,
+    [columnFilters]
+  );
+  const filtered = text.trim() !== '' || columnFilters.length > 0;
+  const onFilterChange = (column: FilterColumnId, values: string[]) => {
+    table.getColumn(column)?.setFilterValue(values.length ? values : undefined);
+  };
+  const facets = React.useCallback(
+    (column: FilterColumnId) =>
+      table.getColumn(column)?.getFacetedUniqueValues() ?? new Map(),
+    // The table object is stable: its facets change with these.
+    [table, data, columnFilters]
+  );
+  const clearFilters = () => {
+    setText('');
+    setColumnFilters([]);
+  };
+
+  const flashed = useReveal({
+    request: props.reveal ?? null,
+    onTaken: props.onRevealed,
+    rows,
+    jobs,
+    filtered,
+    clearFilters,
+    onFound: (jobId, index) => {
+      setFocused(jobId);
+      setAnchor(jobId);
+      virtualizer.scrollToIndex(index, { align: 'center' });
+    }
+  });
+
+  /** Focus a row; with `extend`, select from the anchor to it. */
+  const moveTo = (index: number, extend = false) => {
     if (rows.length === 0) {
       return;
     }
     const clamped = Math.max(0, Math.min(rows.length - 1, index));
-    setFocused(rows[clamped].id);
-    setAnchor(rows[clamped].id);
+    const id = rows[clamped].id;
+    setFocused(id);
+    if (extend) {
+      const from = anchor === null ? -1 : rows.findIndex(r => r.id === anchor);
+      const start = from < 0 ? clamped : from;
+      const [lo, hi] = start < clamped ? [start, clamped] : [clamped, start];
+      onSelectionChange(new Set(rows.slice(lo, hi + 1).map(r => r.id)));
+      if (from < 0) {
+        setAnchor(id);
+      }
+    } else {
+      setAnchor(id);
+    }
     virtualizer.scrollToIndex(clamped, { align: 'auto' });
   };
   const toggle = (row: Row<IJob>) => {
@@ -155,13 +237,33 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     };
     if (event.key in moves) {
       event.preventDefault();
-      moveTo(moves[event.key]);
+      moveTo(moves[event.key], event.shiftKey);
     } else if (event.key === ' ' && current >= 0) {
       event.preventDefault();
       toggle(rows[current]);
     } else if (event.key === 'Enter' && current >= 0) {
       event.preventDefault();
       onOpen(rows[current].original);
+    } else if (event.key === 'Delete' && props.onCancel) {
+      // The selection, or else the focused row.
+      const ids =
+        selection.size > 0
+          ? rows.filter(row => selection.has(row.id)).map(row => row.id)
+          : current >= 0
+            ? [rows[current].id]
+            : [];
+      if (ids.length > 0) {
+        event.preventDefault();
+        onSelectionChange(new Set(ids));
+        props.onCancel(ids);
+      }
+    } else if (event.key === 'a' && (event.ctrlKey || event.metaKey)) {
+      event.preventDefault();
+      event.stopPropagation();
+      onSelectionChange(new Set(rows.map(row => row.id)));
+    } else if (event.key === 'Escape' && selection.size > 0) {
+      event.preventDefault();
+      onSelectionChange(new Set());
     }
   };
 
@@ -181,19 +283,20 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     setFocused(row.id);
   };
 
-  const filtered = text.trim() !== '' || stateFilter !== '';
   return (
     <div className="jp-HpcSlurm-table">
       <QueueFilters
         text={text}
         onTextChange={setText}
-        state={stateFilter}
-        states={states}
-        onStateChange={setStateFilter}
+        filters={filters}
+        onFilterChange={onFilterChange}
+        facets={facets}
+        onClear={clearFilters}
         shown={rows.length}
         total={jobs.length}
         hiddenColumns={props.hiddenColumns}
         onHiddenColumnsChange={props.onHiddenColumnsChange}
+        squeezedColumns={squeezed}
         trans={trans}
       />
       <div
@@ -227,6 +330,9 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
               }
               if (row.id === focused) {
                 classes.push('jp-mod-focused');
+              }
+              if (row.id === flashed) {
+                classes.push('jp-mod-revealed');
               }
               return (
                 <div

@@ -2,7 +2,7 @@
  * The queue's columns (`@tanstack/react-table` definitions) and their cells.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
-import type { ColumnDef, Row, Table } from '@tanstack/react-table';
+import type { ColumnDef, FilterFn, Row, Table } from '@tanstack/react-table';
 import * as React from 'react';
 import {
   compareJobIds,
@@ -20,6 +20,7 @@ export const COLUMN_IDS = [
   'id',
   'name',
   'user',
+  'account',
   'state',
   'partition',
   'time',
@@ -31,15 +32,43 @@ export const COLUMN_IDS = [
 
 export type ColumnId = (typeof COLUMN_IDS)[number];
 
+/** The columns with a value filter (a multi-select above the table). */
+export const FILTER_COLUMNS = [
+  'state',
+  'partition',
+  'user',
+  'account'
+] as const;
+
+export type FilterColumnId = (typeof FILTER_COLUMNS)[number];
+
+/**
+ * The columns given up first when the sidebar is too narrow for all those
+ * chosen (least useful first); the others always stay.
+ */
+export const DROP_ORDER: readonly ColumnId[] = [
+  'cpus',
+  'nodes',
+  'limit',
+  'account',
+  'partition',
+  'time',
+  'user',
+  // Rows are still selected by click, Shift/Ctrl+click and the keyboard.
+  'select',
+  'where'
+];
+
 /** When the polled times were true (ms), for the ticking elapsed time. */
 export const AsOfContext = React.createContext<number>(0);
 
 /** The CSS grid track of each column: names and reasons take the rest. */
 export const COLUMN_TRACKS: Record<ColumnId, string> = {
   select: '28px',
-  id: '84px',
+  id: '80px',
   name: 'minmax(72px, 2fr)',
   user: '56px',
+  account: '64px',
   state: '80px',
   partition: '64px',
   time: '56px',
@@ -48,6 +77,41 @@ export const COLUMN_TRACKS: Record<ColumnId, string> = {
   cpus: '44px',
   where: 'minmax(66px, 1fr)'
 };
+
+/** The narrowest each column gets (its track's minimum, px). */
+export function minWidth(id: ColumnId): number {
+  const match = /^(?:minmax\()?(\d+)px/.exec(COLUMN_TRACKS[id]);
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * The chosen columns that don't fit in `width` px, dropped in `DROP_ORDER`
+ * until the rest fits (0 = not measured: nothing is dropped).
+ */
+export function columnsWithoutRoom(
+  shown: readonly ColumnId[],
+  width: number
+): Set<ColumnId> {
+  const dropped = new Set<ColumnId>();
+  if (!(width > 0)) {
+    return dropped;
+  }
+  let needed = shown.reduce((sum, id) => sum + minWidth(id), 0);
+  for (const id of DROP_ORDER) {
+    if (needed <= width) {
+      break;
+    }
+    if (shown.includes(id)) {
+      dropped.add(id);
+      needed -= minWidth(id);
+    }
+  }
+  return dropped;
+}
+
+/** A value filter: the row's value is one of those chosen (none = all). */
+const oneOf: FilterFn<IJob> = (row, columnId, chosen: string[]) =>
+  chosen.length === 0 || chosen.includes(String(row.getValue(columnId)));
 
 /** A state as a CSS modifier: "OUT_OF_MEMORY" → "jp-mod-out_of_memory". */
 export function stateClass(state: string): string {
@@ -135,13 +199,22 @@ export function createColumns(trans: TranslationBundle): ColumnDef<IJob>[] {
       id: 'user',
       accessorKey: 'user',
       header: trans.__('User'),
-      sortingFn: 'text'
+      sortingFn: 'text',
+      filterFn: oneOf
+    },
+    {
+      id: 'account',
+      accessorKey: 'account',
+      header: trans.__('Account'),
+      sortingFn: 'text',
+      filterFn: oneOf
     },
     {
       id: 'state',
       accessorKey: 'state',
       header: trans.__('State'),
       sortingFn: 'text',
+      filterFn: oneOf,
       cell: ({ row }) => (
         <span className={`jp-HpcSlurm-state ${stateClass(row.original.state)}`}>
           {row.original.state}
@@ -152,7 +225,8 @@ export function createColumns(trans: TranslationBundle): ColumnDef<IJob>[] {
       id: 'partition',
       accessorKey: 'partition',
       header: trans.__('Partition'),
-      sortingFn: 'text'
+      sortingFn: 'text',
+      filterFn: oneOf
     },
     {
       id: 'time',
