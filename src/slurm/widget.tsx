@@ -100,12 +100,14 @@ export class QueueWidget extends ReactWidget {
   protected onAfterAttach(msg: Message): void {
     super.onAfterAttach(msg);
     if (this.isVisible) {
+      this._shown = true;
       this._model.isActive = true;
     }
   }
 
   protected onAfterShow(msg: Message): void {
     super.onAfterShow(msg);
+    this._shown = true;
     this._model.isActive = true;
     this.update();
   }
@@ -122,6 +124,10 @@ export class QueueWidget extends ReactWidget {
     const fallback = (
       <p className="jp-HpcSlurm-loading">{trans.__('Loading the queue…')}</p>
     );
+    if (!this._shown) {
+      // Never shown yet: the table and its libraries stay unloaded (B5).
+      return fallback;
+    }
     return (
       <React.Suspense fallback={fallback}>
         <LazyQueuePanel
@@ -168,6 +174,7 @@ export class QueueWidget extends ReactWidget {
     this._reveal = null;
   };
 
+  private _shown = false;
   private _model: QueueModel;
   private _server: IHpcServer;
   private _trans: TranslationBundle;
