@@ -5,8 +5,6 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import {
   flexRender,
-  getCoreRowModel,
-  getSortedRowModel,
   Row,
   RowSelectionState,
   SortingState,
@@ -20,11 +18,38 @@ import type { IJob } from '../types';
 import { AsOfContext, COLUMN_TRACKS, ColumnId, createColumns } from './columns';
 import { QueueFilters } from './QueueFilters';
 import { QueueHeader } from './QueueHeader';
+import { lazyCoreRowModel, sortJobs } from './rowModel';
 
 /** Row height in px (kept in step with `.jp-HpcSlurm-row` in slurm.css). */
 export const ROW_HEIGHT = 24;
 /** Header height in px (`.jp-HpcSlurm-headerRow`). */
 const HEADER_HEIGHT = 26;
+
+/**
+ * Performance marks (B3 in DESIGN.md, bench/queue-ui.mjs): new jobs → their
+ * rows painted (`jp-hpc-queue-render`), a sort → its rows painted
+ * (`jp-hpc-queue-sort`), as `performance.measure` entries.
+ */
+const MARK = { render: 'jp-hpc-queue-data', sort: 'jp-hpc-queue-sorting' };
+
+/** Whether this page has User Timing (not every test DOM has). */
+const TIMED = typeof performance?.mark === 'function';
+
+/** Marks the start of `what`. */
+function markStart(what: keyof typeof MARK): void {
+  if (TIMED) {
+    performance.mark(MARK[what]);
+  }
+}
+
+/** Measures from the start mark of `what` to the next frame painted. */
+function measureWhenPainted(what: keyof typeof MARK): void {
+  if (TIMED) {
+    requestAnimationFrame(() =>
+      setTimeout(() => performance.measure(`jp-hpc-queue-${what}`, MARK[what]))
+    );
+  }
+}
 
 export interface IQueueTableProps {
   jobs: readonly IJob[];
@@ -58,6 +83,27 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   const [sorting, setSorting] = React.useState<SortingState>([
     { id: 'id', desc: false }
   ]);
+  // B3's marks: started here (render, sort click), measured once painted.
+  const timing = React.useRef<keyof typeof MARK | null>(null);
+  const lastJobs = React.useRef(jobs);
+  if (jobs !== lastJobs.current) {
+    lastJobs.current = jobs;
+    if (jobs.length > 0) {
+      markStart('render');
+      timing.current = 'render';
+    }
+  }
+  React.useLayoutEffect(() => {
+    if (timing.current) {
+      measureWhenPainted(timing.current);
+      timing.current = null;
+    }
+  });
+  const onSortingChange = (updater: Updater<SortingState>) => {
+    markStart('sort');
+    timing.current = 'sort';
+    setSorting(updater);
+  };
   const [text, setText] = React.useState('');
   const [stateFilter, setStateFilter] = React.useState('');
   const [focused, setFocused] = React.useState<string | null>(null);
@@ -70,9 +116,15 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     }
     return [...present].sort();
   }, [jobs, stateFilter]);
-  const data = React.useMemo(
-    () => filterJobs(jobs, text, stateFilter) as IJob[],
+  const matching = React.useMemo(
+    () => filterJobs(jobs, text, stateFilter),
     [jobs, text, stateFilter]
+  );
+  // Sorted here, once per change, on plain values (B3): react-table gets
+  // the rows in order and makes only those it shows.
+  const data = React.useMemo(
+    () => sortJobs(matching, sorting, columns) as IJob[],
+    [matching, sorting, columns]
   );
   const rowSelection = React.useMemo(() => toRecord(selection), [selection]);
   const columnVisibility = React.useMemo(
@@ -90,11 +142,11 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     columns,
     state: { sorting, rowSelection, columnVisibility },
     getRowId: job => job.jobId,
-    onSortingChange: setSorting,
+    onSortingChange,
     onRowSelectionChange,
     enableSortingRemoval: false,
-    getCoreRowModel: getCoreRowModel(),
-    getSortedRowModel: getSortedRowModel()
+    manualSorting: true,
+    getCoreRowModel: lazyCoreRowModel()
   });
   const rows = table.getRowModel().rows;
   const visible = table.getVisibleLeafColumns();
@@ -107,15 +159,17 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    getItemKey: index => rows[index].id,
+    // From the jobs: reading rows[index] would make every row.
+    getItemKey: React.useCallback((index: number) => data[index].jobId, [data]),
     overscan: 8,
     scrollMargin: HEADER_HEIGHT,
     initialRect: props.initialRect ?? { width: 400, height: 600 }
   });
 
   const focusedIndex = React.useMemo(
-    () => (focused === null ? -1 : rows.findIndex(row => row.id === focused)),
-    [rows, focused]
+    () =>
+      focused === null ? -1 : data.findIndex(job => job.jobId === focused),
+    [data, focused]
   );
   const idPrefix = React.useId();
   const rowId = (id: string) => `${idPrefix}-row-${id}`;
@@ -167,10 +221,10 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
 
   const onRowClick = (event: React.MouseEvent, row: Row<IJob>) => {
     if (event.shiftKey && anchor !== null) {
-      const from = rows.findIndex(r => r.id === anchor);
-      const to = rows.findIndex(r => r.id === row.id);
+      const from = data.findIndex(job => job.jobId === anchor);
+      const to = data.findIndex(job => job.jobId === row.id);
       const [lo, hi] = from < to ? [from, to] : [to, from];
-      onSelectionChange(new Set(rows.slice(lo, hi + 1).map(r => r.id)));
+      onSelectionChange(new Set(data.slice(lo, hi + 1).map(job => job.jobId)));
     } else if (event.ctrlKey || event.metaKey) {
       toggle(row);
       setAnchor(row.id);
