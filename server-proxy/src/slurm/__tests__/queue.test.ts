@@ -194,6 +194,24 @@ describe('QueuePoller', () => {
     expect(body(c).jobs.map(j => j.name)).toEqual(['a', 'c']);
   });
 
+  it('converts and gzips a big queue in parts into one answer', async () => {
+    // 2,500 jobs: parts of 1,000 rows, compressed while the next converts.
+    const many = Array.from({ length: 2_500 }, (_, i) =>
+      record(String(i + 1), i % 7 ? `job ${i}` : `odd\t"${i}"\n<b>`)
+    ).join('');
+    exec.answers = [{ stdout: many }, { stdout: many }];
+    const a = await poller.get();
+    expect(gunzipSync(a.gzip).toString('utf8')).toBe(a.body);
+    const jobs = body(a).jobs;
+    expect(jobs.map(j => j.jobId)).toEqual(
+      Array.from({ length: 2_500 }, (_, i) => String(i + 1))
+    );
+    expect(jobs[7].name).toBe('odd\t"7"\n<b>');
+    expect(JSON.parse(a.body).timeUsedSec).toHaveLength(2_500);
+    at(11_000);
+    expect((await poller.get()).etag).toBe(a.etag);
+  });
+
   it('never reuses an ETag of another poller', async () => {
     const other = make();
     expect((await other.get()).etag).not.toBe((await poller.get()).etag);
