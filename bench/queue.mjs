@@ -81,6 +81,22 @@ for (let i = 0; i < RUNS; i++) {
   if (r.code !== 0) throw new Error(r.stderr);
   bare.push(performance.now() - t);
 }
+// When squeue's answer starts to arrive: how much a parse of its output as it
+// streams in could overlap with squeue itself (the server reads it whole today).
+const firstByte = await new Promise((resolve, reject) => {
+  const t = performance.now();
+  let first = null;
+  const child = spawn('squeue', args, {
+    env: { ...process.env, PATH: path },
+    stdio: ['ignore', 'pipe', 'ignore']
+  });
+  child.stdout.on('data', () => (first ??= performance.now() - t));
+  child.on('error', reject);
+  child.on('close', () => resolve([first ?? 0, performance.now() - t]));
+});
+console.log(
+  `B1 squeue's output: first byte after ${ms(firstByte[0])} of ${ms(firstByte[1])}`
+);
 const poller = new QueuePoller({ executor, scope: 'all', pollSeconds: 3600 });
 const api = [];
 const apiCpu = [];
