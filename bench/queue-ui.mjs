@@ -36,20 +36,40 @@ const state = mkdtempSync(join(tmpdir(), 'hpc-bench-ui-'));
 const bin = join(state, 'bin');
 execFileSync('mkdir', ['-p', bin]);
 const source = replay ? `cat '${resolve(replay)}'` : '/usr/bin/squeue "$@"';
-// Records end with \x1e: keep the first SMALL of them for "Mine".
+// "Mine" (`--me`): the first SMALL records (they end with \x1e) of the same queue.
 writeFileSync(
   join(bin, 'squeue'),
   `#!/bin/sh
+small=
 for a in "$@"; do
-  if [ "$a" = --me ]; then
-    ${source} | awk 'BEGIN { RS = "\\036"; ORS = "\\036" } NR <= ${SMALL}'
-    exit $?
-  fi
+  shift
+  if [ "$a" = --me ]; then small=1; else set -- "$@" "$a"; fi
 done
+if [ -n "$small" ]; then
+  ${source} | awk 'BEGIN { RS = "\\036"; ORS = "\\036" } NR <= ${SMALL}'
+  exit $?
+fi
 exec ${source}
 `
 );
 chmodSync(join(bin, 'squeue'), 0o755);
+
+const { squeueArgs } = require(
+  join(here, '..', 'server-proxy', 'lib', 'slurm', 'commands.js')
+);
+const jobs =
+  execFileSync(join(bin, 'squeue'), squeueArgs('all'), {
+    maxBuffer: 1 << 30
+  })
+    .toString()
+    .split('\x1e').length - 1;
+if (jobs <= SMALL) {
+  console.error(
+    `queue-ui: the queue has ${jobs} jobs, not more than ${SMALL}: load it (bash bench/load-queue.sh 50000) or use --replay FILE`
+  );
+  rmSync(state, { recursive: true, force: true });
+  process.exit(2);
+}
 
 const server = spawn(
   'bash',

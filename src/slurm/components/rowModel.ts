@@ -90,6 +90,21 @@ function idOrder(displayId: string): number {
   return Number(match[1]) * 2 ** 24 + task;
 }
 
+/** The id keys of a job list, kept while the list lives (sorts flip back and forth). */
+const ID_ORDERS = new WeakMap<readonly IJob[], Float64Array>();
+
+function idOrders(jobs: readonly IJob[]): Float64Array {
+  let order = ID_ORDERS.get(jobs);
+  if (!order) {
+    order = new Float64Array(jobs.length);
+    for (let i = 0; i < jobs.length; i++) {
+      order[i] = idOrder(jobs[i].displayId);
+    }
+    ID_ORDERS.set(jobs, order);
+  }
+  return order;
+}
+
 function compareBasic(a: unknown, b: unknown): number {
   return a === b ? 0 : (a as Key) > (b as Key) ? 1 : -1;
 }
@@ -124,8 +139,7 @@ export function sortJobs(
           ? job[def.accessorKey]
           : undefined;
     if (id === 'id') {
-      const order = new Float64Array(n);
-      jobs.forEach((job, i) => (order[i] = idOrder(job.displayId)));
+      const order = idOrders(jobs);
       sortKeys.push({
         desc,
         compare: (a, b) =>
