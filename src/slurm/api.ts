@@ -6,11 +6,61 @@ import type { IHpcServer } from '../tokens';
 import type {
   IActionResult,
   IHistory,
+  IJob,
   IJobDetail,
   IQueue,
   JobAction,
   QueueScope
 } from './types';
+
+type Value = string | number | null;
+
+/**
+ * The compact answer of `GET slurm/jobs` (server-proxy/API.md): one row of
+ * values per job under one list of field names, the running clocks apart.
+ */
+export interface IQueueRows extends Omit<IQueue, 'jobs'> {
+  fields: string[];
+  rows: Value[][];
+  timeUsedSec: number[];
+  cluster?: string;
+}
+
+/** Fields a job lacks when `null` (not an array task, not a het job). */
+const OPTIONAL = new Set([
+  'arrayJobId',
+  'arrayTaskId',
+  'hetJobId',
+  'hetJobOffset'
+]);
+
+/**
+ * The jobs of a compact queue answer, as `IJob` objects. An answer that
+ * already holds `jobs` (the uncompressed form test servers send) is kept.
+ */
+export function decodeQueue(answer: IQueueRows | IQueue): IQueue {
+  if (!('rows' in answer)) {
+    return answer;
+  }
+  const { fields, rows, timeUsedSec, cluster, ...rest } = answer;
+  const jobs = new Array<IJob>(rows.length);
+  const optional = fields.map(field => OPTIONAL.has(field));
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const job: Record<string, Value> = {};
+    for (let k = 0; k < fields.length; k++) {
+      if (row[k] !== null || !optional[k]) {
+        job[fields[k]] = row[k];
+      }
+    }
+    job.timeUsedSec = timeUsedSec[i] ?? 0;
+    if (cluster) {
+      job.cluster = cluster;
+    }
+    jobs[i] = job as unknown as IJob;
+  }
+  return { ...rest, jobs };
+}
 
 /** The part of `IHpcServer` the client needs (easy to fake in tests). */
 export type Requester = Pick<IHpcServer, 'request'>;
@@ -23,12 +73,14 @@ export class SlurmClient {
   /**
    * `GET slurm/jobs?scope=...`. The server answers from its shared poller
    * with an ETag; the browser revalidates (`cache: 'no-cache'`) and turns a
-   * 304 into the cached body, so this always gets the whole queue.
+   * 304 into the cached body, so this always gets the whole queue, whose
+   * rows it turns into jobs.
    */
-  queue(scope: QueueScope, cluster?: string | null): Promise<IQueue> {
-    return this._server.request<IQueue>(
+  async queue(scope: QueueScope, cluster?: string | null): Promise<IQueue> {
+    const answer = await this._server.request<IQueueRows | IQueue>(
       `slurm/jobs?scope=${encodeURIComponent(scope)}${clusterQuery(cluster, '&')}`
     );
+    return decodeQueue(answer);
   }
 
   /** `POST slurm/jobs/actions`: one result per id, in Slurm's own words. */

@@ -65,8 +65,10 @@ export const SQUEUE_FIELDS = [
 ] as const;
 
 /** Slurm's placeholders for "no value". */
+const UNSET = new Set(['', 'N/A', '(null)', 'None', 'Unknown', 'n/a']);
+
 function unset(value: string): boolean {
-  return ['', 'N/A', '(null)', 'None', 'Unknown', 'n/a'].includes(value);
+  return UNSET.has(value);
 }
 
 function orEmpty(value: string): string {
@@ -132,10 +134,15 @@ function parseDurationText(text: string): number | null {
   return Number(days ?? 0) * 86400 + h * 3600 + min * 60 + s;
 }
 
+const TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/;
+
 /** Slurm's "2026-11-23T13:01:20" (local, no zone) or a placeholder → null. */
 export function parseTime(text: string): string | null {
+  if (TIME.test(text)) {
+    return text; // squeue's own times: no blanks around
+  }
   const t = text.trim();
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/.test(t) ? t : null;
+  return TIME.test(t) ? t : null;
 }
 
 function int(text: string): number {
@@ -196,6 +203,148 @@ export function parseSqueue(text: string, cluster?: string): IJob[] {
     jobs.push(job);
   }
   return jobs;
+}
+
+/**
+ * The fields of a row of the compact queue payload (`GET api/slurm/jobs`,
+ * see API.md), in order: squeue's `-O` order, with the name where TimeUsed
+ * was (the running clocks travel apart, in `timeUsedSec`).
+ */
+export const ROW_FIELDS = [
+  'displayId',
+  'jobId',
+  'arrayJobId',
+  'arrayTaskId',
+  'hetJobId',
+  'hetJobOffset',
+  'partition',
+  'user',
+  'account',
+  'qos',
+  'state',
+  'reason',
+  'nodes',
+  'cpus',
+  'tres',
+  'nodeList',
+  'submitTime',
+  'startTime',
+  'endTime',
+  'name',
+  'timeLimitSec',
+  'priority',
+  'workDir'
+] as const;
+
+/** Row fields that a job lacks when `null` (not an array task, not a het job). */
+const OPTIONAL_FIELDS = new Set<string>([
+  'arrayJobId',
+  'arrayTaskId',
+  'hetJobId',
+  'hetJobOffset'
+]);
+
+export type RowValue = string | number | null;
+
+/** The queue as rows: what `GET api/slurm/jobs` sends, less its envelope. */
+export interface IQueueRows {
+  /** One array per job, its values in `ROW_FIELDS` order. */
+  rows: RowValue[][];
+  /** Each job's `timeUsedSec`, apart: the only values that move by themselves. */
+  timeUsedSec: number[];
+}
+
+/**
+ * `parseSqueue` without job objects: each record's fields, converted in
+ * place, become a row (B1 in DESIGN.md: a 50,000-job queue costs little
+ * more than splitting squeue's answer, and its JSON names no key per job).
+ * `jobsFromRows` turns it back into `parseSqueue`'s jobs.
+ */
+export function squeueRows(text: string): IQueueRows {
+  const [all] = squeueRowChunks(text, Number.POSITIVE_INFINITY);
+  return all ?? { rows: [], timeUsedSec: [] };
+}
+
+/**
+ * `squeueRows` in parts of `size` records, so that a caller can compress
+ * one part while it converts the next.
+ */
+export function* squeueRowChunks(
+  text: string,
+  size: number
+): Generator<IQueueRows> {
+  const n = SQUEUE_FIELDS.length;
+  let rows: RowValue[][] = [];
+  let timeUsedSec: number[] = [];
+  // One record at a time (not text.split: 50,000 strings alive at once
+  // would cost the garbage collector more than the conversion).
+  for (let at = 0; at < text.length;) {
+    let end = text.indexOf(RECORD, at);
+    if (end < 0) {
+      end = text.length;
+    }
+    // Records end with \x1e then \n: skip the newline that starts the next.
+    const start = text.charCodeAt(at) === 10 ? at + 1 : at;
+    const record = text.slice(start, end);
+    at = end + 1;
+    const s = record.split(FIELD);
+    if (s.length < n) {
+      continue; // a partial record (truncated output): skip, don't misalign
+    }
+    const f: RowValue[] = s;
+    // The name is last: any separator inside it stays part of it. It takes
+    // TimeUsed's place (19), whose value goes to `timeUsedSec`.
+    timeUsedSec.push(parseDuration(s[19]) ?? 0);
+    f[19] = s.length === n ? s[n - 1] : s.slice(n - 1).join(FIELD);
+    f.length = n - 1;
+    if (unset(s[3])) {
+      f[2] = f[3] = null;
+    }
+    if (unset(s[4])) {
+      f[4] = f[5] = null;
+    }
+    f[8] = orEmpty(s[8]);
+    f[9] = orEmpty(s[9]);
+    f[11] = s[11] || 'None';
+    f[12] = int(s[12]);
+    f[13] = int(s[13]);
+    f[14] = orEmpty(s[14]);
+    f[15] = s[10] === 'PENDING' ? '' : orEmpty(s[15]);
+    f[16] = parseTime(s[16]);
+    f[17] = parseTime(s[17]);
+    f[18] = parseTime(s[18]);
+    f[20] = parseDuration(s[20]);
+    f[21] = /^\d+$/.test(s[21]) ? Number(s[21]) : null;
+    f[22] = orEmpty(s[22]);
+    rows.push(f);
+    if (rows.length >= size) {
+      yield { rows, timeUsedSec };
+      rows = [];
+      timeUsedSec = [];
+    }
+  }
+  if (rows.length > 0) {
+    yield { rows, timeUsedSec };
+  }
+}
+
+/** The compact payload back into `parseSqueue`'s jobs (src/slurm/api.ts does the same). */
+export function jobsFromRows(
+  queue: IQueueRows & { fields: readonly string[]; cluster?: string }
+): IJob[] {
+  return queue.rows.map((row, i) => {
+    const job: Record<string, RowValue> = {};
+    queue.fields.forEach((field, k) => {
+      if (row[k] !== null || !OPTIONAL_FIELDS.has(field)) {
+        job[field] = row[k];
+      }
+    });
+    job.timeUsedSec = queue.timeUsedSec[i];
+    if (queue.cluster) {
+      job.cluster = queue.cluster;
+    }
+    return job as unknown as IJob;
+  });
 }
 
 /**

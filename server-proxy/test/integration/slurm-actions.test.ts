@@ -5,6 +5,7 @@
  * refused whole before anything runs (scancel/scontrol are counted by shims
  * first on the server's PATH, which then run the real commands).
  */
+import { jobsFromRows } from '../../src/slurm/parse';
 import {
   cancelJobs,
   cleanup,
@@ -108,9 +109,7 @@ describe('POST api/slurm/jobs/actions (server as alice)', () => {
       path: '/api/slurm/jobs?scope=mine',
       headers: tokenHeader(TOKEN)
     });
-    const rows = queue.json<{
-      jobs: Array<{ jobId: string; reason: string }>;
-    }>().jobs;
+    const rows = jobsFromRows(queue.json<Parameters<typeof jobsFromRows>[0]>());
     expect(rows.find(j => j.jobId === pending)?.reason).toBe('JobHeldUser');
 
     const release = await act('release', [pending]);

@@ -8,6 +8,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jobsFromRows } from '../../src/slurm/parse';
 import {
   cancelJobs,
   cleanup,
@@ -50,6 +51,12 @@ interface IQueue {
   jobs: IJob[];
   fetchedAt: string;
   stale: boolean;
+}
+
+/** The answer's body with its rows decoded into jobs (as the frontend does). */
+function queueOf(res: { json<T>(): T }): IQueue {
+  const sent = res.json<Parameters<typeof jobsFromRows>[0] & IQueue>();
+  return { ...sent, jobs: jobsFromRows(sent) as unknown as IJob[] };
 }
 
 let proc: IProc;
@@ -143,7 +150,7 @@ describe('GET api/slurm/jobs', () => {
   it('lists every kind of row of alice and bob with Slurm ids and fields', async () => {
     const res = await getQueue('all');
     expect(res.status).toBe(200);
-    const body = res.json<IQueue>();
+    const body = queueOf(res);
     expect(body.stale).toBe(false);
     expect(Date.parse(body.fetchedAt)).toBeGreaterThan(Date.now() - 60_000);
     const jobs = mineOnly(body.jobs);
@@ -225,7 +232,7 @@ describe('GET api/slurm/jobs', () => {
   it("shows only alice's jobs in her scope", async () => {
     const res = await getQueue('mine');
     expect(res.status).toBe(200);
-    const { jobs } = res.json<IQueue>();
+    const { jobs } = queueOf(res);
     expect(jobs.length).toBeGreaterThan(0);
     expect([...new Set(jobs.map(j => j.user))]).toEqual(['alice']);
     const ids = mineOnly(jobs).map(j => j.displayId);
@@ -284,7 +291,7 @@ describe('GET api/slurm/jobs', () => {
     expect(answers[0].headers.etag).not.toBe(warm.headers.etag);
     expect(allRuns()).toBe(before + 1);
     // The refreshed answer already shows the hold (well within the 10 s).
-    const row = answers[0].json<IQueue>().jobs.find(j => j.jobId === weird);
+    const row = queueOf(answers[0]).jobs.find(j => j.jobId === weird);
     expect(row?.reason).toBe('JobHeldUser');
 
     await getQueue('all');

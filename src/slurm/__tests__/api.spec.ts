@@ -1,6 +1,49 @@
 import { json } from '../../__tests__/fakeServer';
 import { HpcRequestError } from '../../request';
-import { fakeClient, job, queue } from './fixtures';
+import type { IQueueRows } from '../api';
+import type { IJob, IQueue } from '../types';
+import { fakeClient, job, pending, queue } from './fixtures';
+
+/** The server's field order (server-proxy/src/slurm/parse.ts ROW_FIELDS). */
+const FIELDS = [
+  'displayId',
+  'jobId',
+  'arrayJobId',
+  'arrayTaskId',
+  'hetJobId',
+  'hetJobOffset',
+  'partition',
+  'user',
+  'account',
+  'qos',
+  'state',
+  'reason',
+  'nodes',
+  'cpus',
+  'tres',
+  'nodeList',
+  'submitTime',
+  'startTime',
+  'endTime',
+  'name',
+  'timeLimitSec',
+  'priority',
+  'workDir'
+];
+
+/** A queue as the server sends it: rows under field names, clocks apart. */
+function compact(q: IQueue, cluster?: string): IQueueRows {
+  const { jobs, ...rest } = q;
+  return {
+    fields: FIELDS,
+    rows: jobs.map(j =>
+      FIELDS.map(f => (j as unknown as Record<string, any>)[f] ?? null)
+    ),
+    timeUsedSec: jobs.map(j => j.timeUsedSec),
+    ...(cluster ? { cluster } : {}),
+    ...rest
+  };
+}
 
 const BASE = 'http://localhost:8888/user/alice/hpc/api/';
 
@@ -12,6 +55,46 @@ describe('SlurmClient', () => {
     expect(requests.map(r => `${r.method} ${r.url}`)).toEqual([
       `GET ${BASE}slurm/jobs?scope=all`
     ]);
+  });
+
+  it('turns the compact answer back into jobs, names byte-exact', async () => {
+    const jobs: IJob[] = [
+      job({ jobId: '12', name: 'tab\there\nnewline "q" \\ ü 日本 🚀' }),
+      pending({ jobId: '13', name: '<b>html</b> & <script>x()</script>' }),
+      job({
+        jobId: '15',
+        displayId: '14_1',
+        arrayJobId: '14',
+        arrayTaskId: '1',
+        timeUsedSec: 7
+      }),
+      pending({
+        jobId: '16',
+        displayId: '16+0',
+        hetJobId: '16',
+        hetJobOffset: '0',
+        timeLimitSec: null,
+        priority: null
+      })
+    ];
+    const { client } = fakeClient(() =>
+      json(200, compact(queue(jobs, { stale: true })))
+    );
+    const answer = await client.queue('mine');
+    expect(answer.jobs).toEqual(jobs);
+    expect(answer.stale).toBe(true);
+    expect(answer.pollSeconds).toBe(30);
+    expect('rows' in answer).toBe(false);
+    // No array/het fields on a plain job (absent, not null).
+    expect(Object.keys(answer.jobs[0])).not.toContain('arrayJobId');
+  });
+
+  it('sets the cluster of every job from the answer', async () => {
+    const { client } = fakeClient(() =>
+      json(200, compact(queue([job(), pending({ jobId: '13' })]), 'c2'))
+    );
+    const answer = await client.queue('all');
+    expect(answer.jobs.map(j => j.cluster)).toEqual(['c2', 'c2']);
   });
 
   it('posts an action with the display ids and returns one result per id', async () => {

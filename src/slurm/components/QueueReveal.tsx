@@ -2,7 +2,6 @@
  * The queue table's hooks for revealing a job (scroll to it, clearing the
  * filters that hide it, and a brief highlight) and for its own width.
  */
-import type { Row } from '@tanstack/react-table';
 import * as React from 'react';
 import type { IJob } from '../types';
 
@@ -19,13 +18,13 @@ export interface IUseRevealOptions {
   request: IRevealRequest | null;
   /** The request was taken (a later mount must not act on it again). */
   onTaken?: () => void;
-  /** The rows shown (filtered, sorted) and every job. */
-  rows: readonly Row<IJob>[];
+  /** The jobs shown (filtered, sorted) and every job. */
+  shown: readonly IJob[];
   jobs: readonly IJob[];
   /** Whether a filter is on, and how to clear them all. */
   filtered: boolean;
   clearFilters: () => void;
-  /** The job is at `index` of the rows: focus it and scroll there. */
+  /** The job is at `index` of those shown: focus it and scroll there. */
   onFound: (jobId: string, index: number) => void;
 }
 
@@ -34,7 +33,7 @@ export interface IUseRevealOptions {
  * `REVEAL_MS`), or null.
  */
 export function useReveal(options: IUseRevealOptions): string | null {
-  const { request, onTaken, rows, jobs, filtered } = options;
+  const { request, onTaken, shown, jobs, filtered } = options;
   const [revealing, setRevealing] = React.useState<string | null>(null);
   const [flashed, setFlashed] = React.useState<string | null>(null);
   const handled = React.useRef(0);
@@ -53,7 +52,7 @@ export function useReveal(options: IUseRevealOptions): string | null {
     if (revealing === null) {
       return;
     }
-    const index = rows.findIndex(row => row.id === revealing);
+    const index = shown.findIndex(job => job.jobId === revealing);
     if (index < 0 && filtered && jobs.some(job => job.jobId === revealing)) {
       // Hidden by a filter: show every job, then look again.
       latest.current.clearFilters();
@@ -64,7 +63,7 @@ export function useReveal(options: IUseRevealOptions): string | null {
       setFlashed(revealing);
       latest.current.onFound(revealing, index);
     }
-  }, [revealing, rows, filtered, jobs]);
+  }, [revealing, shown, filtered, jobs]);
 
   React.useEffect(() => {
     if (flashed === null) {

@@ -6,11 +6,6 @@ import type { TranslationBundle } from '@jupyterlab/translation';
 import {
   ColumnFiltersState,
   flexRender,
-  getCoreRowModel,
-  getFacetedRowModel,
-  getFacetedUniqueValues,
-  getFilteredRowModel,
-  getSortedRowModel,
   Row,
   RowSelectionState,
   SortingState,
@@ -33,6 +28,7 @@ import {
 import { QueueFilters } from './QueueFilters';
 import { QueueHeader } from './QueueHeader';
 import { IRevealRequest, useReveal, useWidth } from './QueueReveal';
+import { lazyCoreRowModel, sortJobs } from './rowModel';
 
 export type { IRevealRequest } from './QueueReveal';
 export { REVEAL_MS } from './QueueReveal';
@@ -41,6 +37,32 @@ export { REVEAL_MS } from './QueueReveal';
 export const ROW_HEIGHT = 24;
 /** Header height in px (`.jp-HpcSlurm-headerRow`). */
 const HEADER_HEIGHT = 26;
+
+/**
+ * Performance marks (B3 in DESIGN.md, bench/queue-ui.mjs): new jobs → their
+ * rows painted (`jp-hpc-queue-render`), a sort → its rows painted
+ * (`jp-hpc-queue-sort`), as `performance.measure` entries.
+ */
+const MARK = { render: 'jp-hpc-queue-data', sort: 'jp-hpc-queue-sorting' };
+
+/** Whether this page has User Timing (not every test DOM has). */
+const TIMED = typeof performance?.mark === 'function';
+
+/** Marks the start of `what`. */
+function markStart(what: keyof typeof MARK): void {
+  if (TIMED) {
+    performance.mark(MARK[what]);
+  }
+}
+
+/** Measures from the start mark of `what` to the next frame painted. */
+function measureWhenPainted(what: keyof typeof MARK): void {
+  if (TIMED) {
+    requestAnimationFrame(() =>
+      setTimeout(() => performance.measure(`jp-hpc-queue-${what}`, MARK[what]))
+    );
+  }
+}
 
 export interface IQueueTableProps {
   jobs: readonly IJob[];
@@ -66,6 +88,27 @@ export interface IQueueTableProps {
   initialRect?: { width: number; height: number };
 }
 
+/** The virtual rows' keys (reading a row's id would create every row). */
+const byPosition = (index: number): number => index;
+
+/** The jobs whose value in each filtered column is one of those chosen. */
+function applyValueFilters(
+  jobs: readonly IJob[],
+  filters: Partial<Record<FilterColumnId, string[]>>,
+  except?: FilterColumnId
+): IJob[] {
+  const active = (Object.keys(filters) as FilterColumnId[]).filter(
+    id => id !== except && (filters[id]?.length ?? 0) > 0
+  );
+  if (active.length === 0) {
+    return jobs as IJob[];
+  }
+  const sets = active.map(id => [id, new Set(filters[id])] as const);
+  return jobs.filter(job =>
+    sets.every(([id, chosen]) => chosen.has(String(job[id])))
+  );
+}
+
 function toRecord(ids: Iterable<string>): RowSelectionState {
   const record: RowSelectionState = {};
   for (const id of ids) {
@@ -80,6 +123,27 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   const [sorting, setSorting] = React.useState<SortingState>([
     { id: 'id', desc: false }
   ]);
+  // B3's marks: started here (render, sort click), measured once painted.
+  const timing = React.useRef<keyof typeof MARK | null>(null);
+  const lastJobs = React.useRef(jobs);
+  if (jobs !== lastJobs.current) {
+    lastJobs.current = jobs;
+    if (jobs.length > 0) {
+      markStart('render');
+      timing.current = 'render';
+    }
+  }
+  React.useLayoutEffect(() => {
+    if (timing.current) {
+      measureWhenPainted(timing.current);
+      timing.current = null;
+    }
+  });
+  const onSortingChange = (updater: Updater<SortingState>) => {
+    markStart('sort');
+    timing.current = 'sort';
+    setSorting(updater);
+  };
   const [text, setText] = React.useState('');
   const [columnFilters, setColumnFilters] = React.useState<ColumnFiltersState>(
     []
@@ -89,9 +153,26 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   const scrollRef = React.useRef<HTMLDivElement>(null);
   const width = useWidth(scrollRef);
 
-  const data = React.useMemo(
+  const filters = React.useMemo(
+    () =>
+      Object.fromEntries(
+        columnFilters.map(filter => [filter.id, filter.value as string[]])
+      ) as Partial<Record<FilterColumnId, string[]>>,
+    [columnFilters]
+  );
+  // Filtered and sorted here, once per change, on plain values (B3): the
+  // table gets the rows in order and makes only those it shows.
+  const textMatched = React.useMemo(
     () => filterJobs(jobs, text, '') as IJob[],
     [jobs, text]
+  );
+  const matching = React.useMemo(
+    () => applyValueFilters(textMatched, filters),
+    [textMatched, filters]
+  );
+  const data = React.useMemo(
+    () => sortJobs(matching, sorting, columns) as IJob[],
+    [matching, sorting, columns]
   );
   const rowSelection = React.useMemo(() => toRecord(selection), [selection]);
   // The columns chosen, less those the sidebar has no room for.
@@ -121,15 +202,14 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     columns,
     state: { sorting, rowSelection, columnVisibility, columnFilters },
     getRowId: job => job.jobId,
-    onSortingChange: setSorting,
+    onSortingChange,
     onRowSelectionChange,
     onColumnFiltersChange: setColumnFilters,
     enableSortingRemoval: false,
-    getCoreRowModel: getCoreRowModel(),
-    getFilteredRowModel: getFilteredRowModel(),
-    getFacetedRowModel: getFacetedRowModel(),
-    getFacetedUniqueValues: getFacetedUniqueValues(),
-    getSortedRowModel: getSortedRowModel()
+    // Sorted and filtered above; rows are made only when read (B3).
+    manualSorting: true,
+    manualFiltering: true,
+    getCoreRowModel: lazyCoreRowModel()
   });
   const rows = table.getRowModel().rows;
   const visible = table.getVisibleLeafColumns();
@@ -141,35 +221,36 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     count: rows.length,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    getItemKey: index => rows[index].id,
+    getItemKey: byPosition,
     overscan: 8,
     scrollMargin: HEADER_HEIGHT,
     initialRect: props.initialRect ?? { width: 400, height: 600 }
   });
 
   const focusedIndex = React.useMemo(
-    () => (focused === null ? -1 : rows.findIndex(row => row.id === focused)),
-    [rows, focused]
+    () =>
+      focused === null ? -1 : data.findIndex(job => job.jobId === focused),
+    [data, focused]
   );
   const idPrefix = React.useId();
   const rowId = (id: string) => `${idPrefix}-row-${id}`;
 
-  const filters = React.useMemo(
-    () =>
-      Object.fromEntries(
-        columnFilters.map(filter => [filter.id, filter.value as string[]])
-      ) as Partial<Record<FilterColumnId, string[]>>,
-    [columnFilters]
-  );
   const filtered = text.trim() !== '' || columnFilters.length > 0;
   const onFilterChange = (column: FilterColumnId, values: string[]) => {
     table.getColumn(column)?.setFilterValue(values.length ? values : undefined);
   };
+  // A column's values with their counts, under the text and the other
+  // columns' filters (asked for when its menu opens).
   const facets = React.useCallback(
-    (column: FilterColumnId) =>
-      table.getColumn(column)?.getFacetedUniqueValues() ?? new Map(),
-    // The table object is stable: its facets change with these.
-    [table, data, columnFilters]
+    (column: FilterColumnId) => {
+      const counts = new Map<string, number>();
+      for (const job of applyValueFilters(textMatched, filters, column)) {
+        const value = String(job[column]);
+        counts.set(value, (counts.get(value) ?? 0) + 1);
+      }
+      return counts;
+    },
+    [textMatched, filters]
   );
   const clearFilters = () => {
     setText('');
@@ -179,7 +260,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
   const flashed = useReveal({
     request: props.reveal ?? null,
     onTaken: props.onRevealed,
-    rows,
+    shown: data,
     jobs,
     filtered,
     clearFilters,
@@ -196,13 +277,14 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
       return;
     }
     const clamped = Math.max(0, Math.min(rows.length - 1, index));
-    const id = rows[clamped].id;
+    const id = data[clamped].jobId;
     setFocused(id);
     if (extend) {
-      const from = anchor === null ? -1 : rows.findIndex(r => r.id === anchor);
+      const from =
+        anchor === null ? -1 : data.findIndex(job => job.jobId === anchor);
       const start = from < 0 ? clamped : from;
       const [lo, hi] = start < clamped ? [start, clamped] : [clamped, start];
-      onSelectionChange(new Set(rows.slice(lo, hi + 1).map(r => r.id)));
+      onSelectionChange(new Set(data.slice(lo, hi + 1).map(job => job.jobId)));
       if (from < 0) {
         setAnchor(id);
       }
@@ -248,7 +330,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
       // The selection, or else the focused row.
       const ids =
         selection.size > 0
-          ? rows.filter(row => selection.has(row.id)).map(row => row.id)
+          ? data.filter(job => selection.has(job.jobId)).map(job => job.jobId)
           : current >= 0
             ? [rows[current].id]
             : [];
@@ -260,7 +342,7 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
     } else if (event.key === 'a' && (event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       event.stopPropagation();
-      onSelectionChange(new Set(rows.map(row => row.id)));
+      onSelectionChange(new Set(data.map(job => job.jobId)));
     } else if (event.key === 'Escape' && selection.size > 0) {
       event.preventDefault();
       onSelectionChange(new Set());
@@ -269,10 +351,10 @@ export function QueueTable(props: IQueueTableProps): JSX.Element {
 
   const onRowClick = (event: React.MouseEvent, row: Row<IJob>) => {
     if (event.shiftKey && anchor !== null) {
-      const from = rows.findIndex(r => r.id === anchor);
-      const to = rows.findIndex(r => r.id === row.id);
+      const from = data.findIndex(job => job.jobId === anchor);
+      const to = data.findIndex(job => job.jobId === row.id);
       const [lo, hi] = from < to ? [from, to] : [to, from];
-      onSelectionChange(new Set(rows.slice(lo, hi + 1).map(r => r.id)));
+      onSelectionChange(new Set(data.slice(lo, hi + 1).map(job => job.jobId)));
     } else if (event.ctrlKey || event.metaKey) {
       toggle(row);
       setAnchor(row.id);

@@ -8,6 +8,7 @@ import { sacctArgs, sinfoArgs, squeueArgs } from '../commands';
 import {
   FIELD,
   IJob,
+  jobsFromRows,
   parseDuration,
   parseJobcomp,
   parseJobcompLine,
@@ -17,7 +18,9 @@ import {
   parseSqueue,
   parseTime,
   RECORD,
-  SQUEUE_FIELDS
+  ROW_FIELDS,
+  SQUEUE_FIELDS,
+  squeueRows
 } from '../parse';
 
 function fixture(name: string): string {
@@ -202,6 +205,81 @@ describe('parseSqueue (squeue-all.txt)', () => {
     const text = whole + record('cut', '9').slice(0, 30);
     expect(parseSqueue(text).map(j => j.jobId)).toEqual(['8']);
     expect(parseSqueue('')).toEqual([]);
+  });
+});
+
+describe('squeueRows (the compact payload) and jobsFromRows', () => {
+  /** Through JSON, as the payload travels; decoded as the frontend does. */
+  function roundTrip(text: string, cluster?: string): IJob[] {
+    const sent = JSON.parse(
+      JSON.stringify({ fields: ROW_FIELDS, ...squeueRows(text), cluster })
+    );
+    return jobsFromRows(sent);
+  }
+
+  /** A pending job `id` named `name` whose work dir is `dir`. */
+  function record(name: string, id: string, dir = '/home/a'): string {
+    const f = fixture('squeue-all.txt')
+      .split(RECORD)[1]
+      .replace(/^\n/, '')
+      .split(FIELD);
+    f[0] = f[1] = f[2] = id;
+    f[22] = dir;
+    f[SQUEUE_FIELDS.length - 1] = name;
+    return `${f.join(FIELD)}${RECORD}\n`;
+  }
+
+  it('gives the jobs parseSqueue gives (the real capture)', () => {
+    const text = fixture('squeue-all.txt');
+    expect(roundTrip(text)).toEqual(parseSqueue(text));
+    expect(roundTrip(text, 'c2')).toEqual(parseSqueue(text, 'c2'));
+    expect(roundTrip(text).map(j => j.displayId)).toEqual([
+      '189_[2-5%2]',
+      '190',
+      '163',
+      '189_0',
+      '189_1',
+      '191',
+      '194+0',
+      '194+1'
+    ]);
+  });
+
+  it('keeps the running clocks apart from the rows, in job order', () => {
+    const { rows, timeUsedSec } = squeueRows(fixture('squeue-all.txt'));
+    expect(rows).toHaveLength(8);
+    expect(rows.every(row => row.length === ROW_FIELDS.length)).toBe(true);
+    // 163 has run 4:07, the array tasks and 191 0:02, the pending jobs 0.
+    expect(timeUsedSec).toEqual([0, 0, 247, 2, 2, 2, 0, 0]);
+    const name = ROW_FIELDS.indexOf('name');
+    expect(rows[5][name]).toBe('we\tird\nline2 ü <b>html</b>');
+  });
+
+  it.each([
+    ['a tab and a newline', 'a\tb\nc'],
+    ['quotes', 'say "hi" \'there\''],
+    ['backslashes', 'C:\\dir\\n \\u0041 \\'],
+    ['unicode', 'ünï 日本語 🚀'],
+    ['HTML', '<b>bold</b> &amp; <script>x()</script>'],
+    ['a field separator', `a${FIELD}b${FIELD}c`],
+    ['JSON-looking text', '{"jobs":[1],"rows":null}'],
+    ['control characters', 'bell\u0007 esc\u001b del\u007f'],
+    ['nothing', '']
+  ])('keeps a name with %s byte-exact', (_, name) => {
+    // The work dir is user text too (but not last: no separator in it).
+    const dir = `/home/${name.split(FIELD).join('')}`;
+    const text = record(name, '7', dir) + record('plain', '8');
+    const jobs = roundTrip(text);
+    expect(jobs).toEqual(parseSqueue(text));
+    expect(jobs.map(j => j.name)).toEqual([name, 'plain']);
+    expect(jobs[0].workDir).toBe(dir);
+    expect(jobs.map(j => j.jobId)).toEqual(['7', '8']);
+  });
+
+  it('skips a partial (truncated) record and reads nothing from nothing', () => {
+    const text = record('ok', '8') + record('cut', '9').slice(0, 30);
+    expect(roundTrip(text).map(j => j.jobId)).toEqual(['8']);
+    expect(squeueRows('')).toEqual({ rows: [], timeUsedSec: [] });
   });
 });
 

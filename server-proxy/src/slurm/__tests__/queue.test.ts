@@ -4,7 +4,7 @@ import { gunzipSync } from 'node:zlib';
 import type { Executor, IRunOptions, IRunResult } from '../../exec';
 import { SpawnError } from '../../exec';
 import { squeueArgs } from '../commands';
-import { FIELD, RECORD, SQUEUE_FIELDS } from '../parse';
+import { FIELD, jobsFromRows, RECORD, SQUEUE_FIELDS } from '../parse';
 import { IQueueAnswer, QueuePoller, squeueError } from '../queue';
 
 const SQUEUE = readFileSync(
@@ -15,11 +15,12 @@ const DOWN =
   'squeue: error: slurm_load_jobs error: Unable to contact slurm controller (connect failure)';
 
 /** One squeue record of a running job. */
-function record(jobId: string, name = 'job'): string {
+function record(jobId: string, name = 'job', timeUsed = '0:05'): string {
   const f: string[] = SQUEUE_FIELDS.map(() => 'N/A');
   f[0] = jobId;
   f[1] = jobId;
   f[10] = 'RUNNING';
+  f[19] = timeUsed;
   f[SQUEUE_FIELDS.length - 1] = name;
   return `${f.join(FIELD)}${RECORD}\n`;
 }
@@ -69,13 +70,15 @@ class FakeExecutor {
   }
 }
 
+/** The answer's body, its rows decoded into jobs. */
 function body(answer: IQueueAnswer): {
   jobs: Array<{ jobId: string; name: string }>;
   fetchedAt: string | null;
   stale: boolean;
   error?: { code: string; message: string };
 } {
-  return JSON.parse(answer.body);
+  const sent = JSON.parse(answer.body);
+  return { ...sent, jobs: jobsFromRows(sent) };
 }
 
 describe('QueuePoller', () => {
@@ -100,7 +103,12 @@ describe('QueuePoller', () => {
   }
 
   beforeEach(() => {
-    jest.useFakeTimers({ now: T0 });
+    // The clock is fake; the event loop is real: the poller gzips in the
+    // threadpool, whose streams finish on nextTick/setImmediate.
+    jest.useFakeTimers({
+      now: T0,
+      doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask']
+    });
     exec = new FakeExecutor();
     poller = make();
   });
@@ -166,6 +174,47 @@ describe('QueuePoller', () => {
     expect(c.etag).not.toBe(a.etag);
     expect(body(c).jobs.map(j => j.jobId)).toEqual(['1', '3']);
     expect(a.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+  });
+
+  it('keeps its ETag when only the running clocks moved, and sends them', async () => {
+    exec.answers = [
+      { stdout: record('1', 'a', '0:05') + record('2', 'b', '1:00:00') },
+      { stdout: record('1', 'a', '0:15') + record('2', 'b', '1:00:10') },
+      { stdout: record('1', 'a', '0:25') + record('2', 'c', '1:00:20') }
+    ];
+    const a = await poller.get();
+    at(11_000);
+    const b = await poller.get();
+    expect(b.etag).toBe(a.etag);
+    expect(JSON.parse(b.body).timeUsedSec).toEqual([15, 3610]);
+    expect(body(b).fetchedAt).not.toBe(body(a).fetchedAt);
+    at(22_000);
+    const c = await poller.get(); // a name changed
+    expect(c.etag).not.toBe(a.etag);
+    expect(body(c).jobs.map(j => j.name)).toEqual(['a', 'c']);
+  });
+
+  it('converts and gzips a big queue in parts into one answer', async () => {
+    // 2,500 jobs: parts of 1,000 rows, compressed while the next converts.
+    const many = Array.from({ length: 2_500 }, (_, i) =>
+      record(String(i + 1), i % 7 ? `job ${i}` : `odd\t"${i}"\n<b>`)
+    ).join('');
+    exec.answers = [{ stdout: many }, { stdout: many }];
+    const a = await poller.get();
+    expect(gunzipSync(a.gzip).toString('utf8')).toBe(a.body);
+    const jobs = body(a).jobs;
+    expect(jobs.map(j => j.jobId)).toEqual(
+      Array.from({ length: 2_500 }, (_, i) => String(i + 1))
+    );
+    expect(jobs[7].name).toBe('odd\t"7"\n<b>');
+    expect(JSON.parse(a.body).timeUsedSec).toHaveLength(2_500);
+    at(11_000);
+    expect((await poller.get()).etag).toBe(a.etag);
+  });
+
+  it('never reuses an ETag of another poller', async () => {
+    const other = make();
+    expect((await other.get()).etag).not.toBe((await poller.get()).etag);
   });
 
   it('gzips the body once per refresh', async () => {
