@@ -117,34 +117,64 @@ function toast(page: IJupyterLabPageFixture, text: string): Locator {
 // The main server polls Slurm every 30 s: a new job shows within one interval.
 const WAIT = { timeout: 45000 };
 
+/** The odd name of test (c). */
+const ODD_NAME = `${TAG}-c-<b>html</b>\tTAB\nNL Zürich 東京`;
+
+/** Each test's jobs, submitted before the first one opens the queue. */
+const jobs = {
+  a: { pending: '', array: '', bobs: '' },
+  b: { later: '', array: '' },
+  c: { odd: '', het: '' }
+};
+
 test.describe('As alice, on the real queue', () => {
   test.setTimeout(180000);
+
+  // All at once, before any page asks: the server's first squeue of all
+  // users' jobs then has them, rather than a page waiting a poll interval.
+  test.beforeAll(() => {
+    const wrap = ['--wrap', 'sleep 600'];
+    jobs.a.pending = sbatch('alice', [
+      '--begin=now+2hours',
+      '-J',
+      `${TAG}-a-pending`,
+      ...wrap
+    ]);
+    jobs.a.array = sbatch('alice', [
+      '--array=0-1',
+      '-J',
+      `${TAG}-a-array`,
+      ...wrap
+    ]);
+    jobs.a.bobs = sbatch('bob', ['--hold', '-J', `${TAG}-a-bob`, ...wrap]);
+    jobs.b.later = sbatch('alice', [
+      '--begin=now+2hours',
+      '-J',
+      `${TAG}-b-later`,
+      ...wrap
+    ]);
+    // Two tasks at a time: 0 and 1 run, 2-3 wait as one row.
+    jobs.b.array = sbatch('alice', [
+      '--array=0-3%2',
+      '-J',
+      `${TAG}-b-array`,
+      ...wrap
+    ]);
+    jobs.c.odd = sbatch('alice', ['--hold', '-J', ODD_NAME, ...wrap]);
+    // Held, and in gpu: a pending het job blocks its partition's main
+    // scheduler until backfill runs; on one node it never starts.
+    jobs.c.het = sbatch(
+      'alice',
+      ['-H'],
+      `#!/bin/bash\n#SBATCH -p gpu -n1 -J ${TAG}-c-het\n#SBATCH hetjob\n#SBATCH -p gpu -n1\nsleep 600\n`
+    );
+  });
 
   test("a batch cancel: alice's two jobs go, bob's is refused in Slurm's words", async ({
     page
   }) => {
     const filter = `${TAG}-a-`;
-    const pending = sbatch('alice', [
-      '--begin=now+2hours',
-      '-J',
-      `${filter}pending`,
-      '--wrap',
-      'sleep 600'
-    ]);
-    const array = sbatch('alice', [
-      '--array=0-1',
-      '-J',
-      `${filter}array`,
-      '--wrap',
-      'sleep 600'
-    ]);
-    const bobs = sbatch('bob', [
-      '--hold',
-      '-J',
-      `${filter}bob`,
-      '--wrap',
-      'sleep 600'
-    ]);
+    const { pending, array, bobs } = jobs.a;
     await expect
       .poll(() => squeueField(`${array}_0`, 'State'), WAIT)
       .toBe('RUNNING');
@@ -189,21 +219,7 @@ test.describe('As alice, on the real queue', () => {
     page
   }) => {
     const filter = `${TAG}-b-`;
-    const later = sbatch('alice', [
-      '--begin=now+2hours',
-      '-J',
-      `${filter}later`,
-      '--wrap',
-      'sleep 600'
-    ]);
-    // Two tasks at a time: 0 and 1 run, 2-3 wait as one row.
-    const array = sbatch('alice', [
-      '--array=0-3%2',
-      '-J',
-      `${filter}array`,
-      '--wrap',
-      'sleep 600'
-    ]);
+    const { later, array } = jobs.b;
     await expect
       .poll(() => squeueField(`${array}_1`, 'State'), WAIT)
       .toBe('RUNNING');
@@ -271,15 +287,7 @@ test.describe('As alice, on the real queue', () => {
     page
   }) => {
     const filter = `${TAG}-c-`;
-    const name = `${filter}<b>html</b>\tTAB\nNL Zürich 東京`;
-    const odd = sbatch('alice', ['--hold', '-J', name, '--wrap', 'sleep 600']);
-    // Held, and in gpu: a pending het job blocks its partition's main
-    // scheduler until backfill runs; on one node it never starts.
-    const het = sbatch(
-      'alice',
-      ['-H'],
-      `#!/bin/bash\n#SBATCH -p gpu -n1 -J ${filter}het\n#SBATCH hetjob\n#SBATCH -p gpu -n1\nsleep 600\n`
-    );
+    const { odd, het } = jobs.c;
     const panel = await openQueue(page, filter);
 
     const cell = row(panel, odd).locator('.jp-HpcSlurm-col-name span');
@@ -287,7 +295,7 @@ test.describe('As alice, on the real queue', () => {
       `${filter}<b>html</b> TAB⏎NL Zürich 東京`,
       WAIT
     );
-    await expect(cell).toHaveAttribute('title', name);
+    await expect(cell).toHaveAttribute('title', ODD_NAME);
     await expect(panel.locator('b')).toHaveCount(0);
     // In the details too.
     await row(panel, odd).dblclick();
@@ -446,22 +454,23 @@ test.describe('The server polls Slurm for everyone', () => {
   }) => {
     test.setTimeout(300000);
     const tabs: Page[] = [page];
-    for (let i = 1; i < 10; i++) {
-      const tab = await context.newPage();
-      await tab.goto(`${PROBE_URL}/lab`);
-      tabs.push(tab);
-    }
-    const asked: number[][] = tabs.map(() => []);
-    tabs.forEach((tab, i) => watchQueueRequests(tab, asked[i]));
-    for (const tab of tabs) {
-      await tab.waitForSelector('body[data-lab-restored="true"]', {
-        state: 'attached',
-        timeout: 120000
-      });
+    const asked: number[][] = [];
+    // One after the other: a Lab loading in a background tab of a busy
+    // machine can take minutes.
+    for (let i = 0; i < 10; i++) {
+      const tab = i === 0 ? page : await context.newPage();
+      asked.push([]);
+      watchQueueRequests(tab, asked[i]);
+      if (i > 0) {
+        tabs.push(tab);
+        await tab.goto(`${PROBE_URL}/lab`);
+        await tab.waitForSelector('body[data-lab-restored="true"]', {
+          state: 'attached'
+        });
+      }
       const panel = await showQueue(tab);
       await expect(panel.locator('.jp-HpcSlurm-updated')).toContainText(
-        'updated',
-        { timeout: 30000 }
+        'updated'
       );
     }
 
