@@ -1,6 +1,8 @@
 // Galata (JupyterLab's UI-test fixtures) on plain Playwright with Debian's
 // chromium, against the real stack: hpc-proxy in front mode, starting the
-// test-bed JupyterLab (serve.py on Debian's jupyter_server), real Slurm.
+// test-bed JupyterLab (serve.py on Debian's jupyter_server), both as the
+// user alice (start-test-server.sh), real Slurm. slurm-acceptance.spec.ts
+// starts a second such server on HPC_UI_PORT + 1 (or HPC_UI_PROBE_PORT).
 const base = require('@jupyterlab/galata/lib/playwright-config');
 
 const port = process.env.HPC_UI_PORT || '8898';

@@ -138,11 +138,12 @@ test('a notebook runs on a real kernel through the front proxy (WebSocket)', asy
   await page.notebook.setCell(
     0,
     'code',
-    'import sys; print(sys.executable, 6 * 7)'
+    'import getpass, sys; print(sys.executable, getpass.getuser(), 6 * 7)'
   );
   await page.notebook.runCell(0);
+  // The server (and so the kernel) runs as alice, not as the test runner.
   expect(await page.notebook.getCellTextOutput(0)).toEqual([
-    '/usr/bin/python3 42\n'
+    '/usr/bin/python3 alice 42\n'
   ]);
   expect(problems).toEqual([]);
 });

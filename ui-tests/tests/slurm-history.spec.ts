@@ -15,7 +15,12 @@ function sacctState(id: string): string {
 test('Slurm history lists a job that just finished, with its exit code', async ({
   page
 }) => {
-  const id = execFileSync('sbatch', [
+  // As alice, whom the server runs as: sacct lists a user's own jobs.
+  const id = execFileSync('runuser', [
+    '-u',
+    'alice',
+    '--',
+    'sbatch',
     '--parsable',
     '-J',
     'hpcui-history',
