@@ -17,6 +17,7 @@ PKGS=(
   # python3-jupyter-server depends on it: never purge it)
   python3-distributed python3-numpy python3-prometheus-client
   git curl                           # gallery clones; health checks in scripts
+  acl                                # setfacl: the UI tests' user may pass through a checkout's parents
 )
 
 require_debian

@@ -27,7 +27,10 @@ export async function startExtraServer(options: {
 }): Promise<IExtraServer> {
   const url = `http://127.0.0.1:${options.port}`;
   mkdirSync(options.outputDir, { recursive: true });
-  const log = openSync(join(options.outputDir, `${options.name}-server.log`), 'w');
+  const log = openSync(
+    join(options.outputDir, `${options.name}-server.log`),
+    'w'
+  );
   const child = spawn(
     'bash',
     ['start-test-server.sh', String(options.port), ...options.args],

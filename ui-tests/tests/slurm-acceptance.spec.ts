@@ -6,17 +6,11 @@ import {
   Page,
   test
 } from '@jupyterlab/galata';
-import { ChildProcess, execFileSync, spawn } from 'child_process';
-import {
-  closeSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  writeFileSync
-} from 'fs';
+import { execFileSync } from 'child_process';
+import { readFileSync, renameSync, writeFileSync } from 'fs';
 import { createServer } from 'net';
-import { join, resolve } from 'path';
+import { join } from 'path';
+import { IExtraServer, startExtraServer } from './servers';
 
 /**
  * The acceptance of the Slurm queue manager (issue 3) on the real stack:
@@ -366,7 +360,6 @@ test.describe('As alice, on the real queue', () => {
  * dead controller port, so that only this server loses its controller (the
  * shared slurmctld keeps running for everyone else).
  */
-const UI_TESTS = resolve(__dirname, '..');
 const PROBE_PORT =
   process.env.HPC_UI_PROBE_PORT ??
   String(Number(process.env.HPC_UI_PORT ?? '8898') + 1);
@@ -421,39 +414,16 @@ test.describe('The server polls Slurm for everyone', () => {
       'jupyterlab-hpc:slurm': { refreshInterval: POLL }
     }
   });
-  let server: ChildProcess;
-  let exited: Promise<void>;
+  let server: IExtraServer;
 
   test.beforeAll(async ({}, info) => {
     test.setTimeout(150000);
-    mkdirSync(info.outputDir, { recursive: true });
-    const log = openSync(join(info.outputDir, 'probe-server.log'), 'w');
-    server = spawn(
-      'bash',
-      [
-        'start-test-server.sh',
-        PROBE_PORT,
-        '--probe',
-        PROBE,
-        '--config',
-        'tests/hpc-config-probe.json'
-      ],
-      { cwd: UI_TESTS, detached: true, stdio: ['ignore', log, log] }
-    );
-    closeSync(log);
-    exited = new Promise(done => server.once('exit', () => done()));
-    await expect
-      .poll(
-        async () => {
-          try {
-            return (await fetch(`${PROBE_URL}/api/status`)).status;
-          } catch {
-            return 0;
-          }
-        },
-        { timeout: 120000, intervals: [500] }
-      )
-      .toBe(200);
+    server = await startExtraServer({
+      port: Number(PROBE_PORT),
+      outputDir: info.outputDir,
+      name: 'probe',
+      args: ['--probe', PROBE, '--config', 'tests/hpc-config-probe.json']
+    });
     // Every tab refreshes as often as the server allows (the setting's
     // default is 30 s), so they ask as much as they may.
     const put = await fetch(
@@ -468,11 +438,7 @@ test.describe('The server polls Slurm for everyone', () => {
   });
 
   test.afterAll(async () => {
-    if (server?.pid) {
-      // As Playwright stops its web servers: SIGTERM to the process group.
-      process.kill(-server.pid, 'SIGTERM');
-      await exited;
-    }
+    await server?.stop();
   });
 
   test('ten tabs on the queue cause at most one squeue per interval', async ({
