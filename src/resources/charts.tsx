@@ -26,7 +26,7 @@ import {
   sampleTime
 } from './format';
 import { memoryCeiling } from './summary';
-import type { IGpu, ISample } from './types';
+import type { IGpu, IProcess, ISample } from './types';
 
 const SYNC_ID = 'jp-HpcMeter';
 const RANGES = [300, 3600];
@@ -116,6 +116,8 @@ export function ResourceCharts(props: {
   samples: readonly ISample[];
   error: string | null;
   warnAt: number;
+  /** Kernel id → the notebook (session path) it runs for. */
+  kernelNames?: ReadonlyMap<string, string>;
   trans: TranslationBundle;
 }): JSX.Element {
   const { samples, error, warnAt, trans } = props;
@@ -312,7 +314,11 @@ export function ResourceCharts(props: {
         ))
       )}
 
-      <Processes sample={latest} trans={trans} />
+      <Processes
+        sample={latest}
+        kernelNames={props.kernelNames ?? new Map()}
+        trans={trans}
+      />
     </div>
   );
 }
@@ -410,11 +416,27 @@ function GpuChart(props: {
   );
 }
 
+/** What to call a process: its notebook when it is a kernel we know. */
+export function processLabel(
+  p: IProcess,
+  kernelNames: ReadonlyMap<string, string>,
+  trans: TranslationBundle
+): string {
+  if (!p.kernelId) {
+    return p.name;
+  }
+  const notebook = kernelNames.get(p.kernelId);
+  return notebook
+    ? trans.__('kernel of %1', notebook)
+    : trans.__('%1 (kernel %2)', p.name, p.kernelId.slice(0, 8));
+}
+
 function Processes(props: {
   sample: ISample;
+  kernelNames: ReadonlyMap<string, string>;
   trans: TranslationBundle;
 }): JSX.Element | null {
-  const { sample, trans } = props;
+  const { sample, kernelNames, trans } = props;
   const processes = [...(sample.processes?.top ?? [])]
     .sort(
       (a, b) =>
@@ -441,11 +463,7 @@ function Processes(props: {
             const bytes = p.pssBytes ?? p.rssBytes;
             return (
               <tr key={p.pid}>
-                <td title={p.command}>
-                  {p.kernelId
-                    ? trans.__('%1 (kernel %2)', p.name, p.kernelId.slice(0, 8))
-                    : p.name}
-                </td>
+                <td title={p.command}>{processLabel(p, kernelNames, trans)}</td>
                 <td>{p.pid}</td>
                 <td
                   title={

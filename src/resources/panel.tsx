@@ -16,7 +16,8 @@ export class ResourcePanel extends ReactWidget {
   constructor(
     private _model: ResourceModel,
     private _trans: TranslationBundle,
-    private _warnAt: () => number
+    private _warnAt: () => number,
+    private _kernelNames: () => ReadonlyMap<string, string> = () => new Map()
   ) {
     super();
     this.addClass('jp-HpcMeter-panel');
@@ -47,6 +48,7 @@ export class ResourcePanel extends ReactWidget {
           samples={this._model.samples}
           error={this._model.error}
           warnAt={this._warnAt()}
+          kernelNames={this._kernelNames()}
           trans={this._trans}
         />
       </React.Suspense>

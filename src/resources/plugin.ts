@@ -140,7 +140,23 @@ export const resourcesPlugin: JupyterFrontEndPlugin<void> = {
       execute: async () => {
         let widget = tracker.currentWidget;
         if (!widget || widget.isDisposed) {
-          const content = new ResourcePanel(model, trans, () => summary.warnAt);
+          // Kernels are named by their notebook (the running sessions).
+          const sessions = app.serviceManager.sessions;
+          const kernelNames = () => {
+            const names = new Map<string, string>();
+            for (const session of sessions.running()) {
+              if (session.kernel) {
+                names.set(session.kernel.id, session.path);
+              }
+            }
+            return names;
+          };
+          const content = new ResourcePanel(
+            model,
+            trans,
+            () => summary.warnAt,
+            kernelNames
+          );
           widget = new MainAreaWidget({ content });
           widget.id = 'jp-HpcMeter-charts';
           widget.title.label = trans.__('Resource Usage');

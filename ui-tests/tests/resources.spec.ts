@@ -125,9 +125,9 @@ test.describe('The meter in a 1 GiB cgroup, in a Slurm job, with an H100 in MIG 
   test('the charts show CPU, memory with its limit, the GPU and its four MIG slices', async ({
     page
   }) => {
-    await page.evaluate(() =>
-      window.galata.app.commands.execute('jupyterlab-hpc:resources-open')
-    );
+    await page.evaluate(async () => {
+      await window.galata.app.commands.execute('jupyterlab-hpc:resources-open');
+    });
     const charts = page.locator('.jp-HpcMeter-charts');
     await expect(charts.locator('h3').first()).toHaveText(/CPU/, {
       timeout: 30000
@@ -143,6 +143,15 @@ test.describe('The meter in a 1 GiB cgroup, in a Slurm job, with an H100 in MIG 
     await expect(
       charts.locator('section[aria-label="Memory"] .recharts-area-area')
     ).toHaveCount(1);
+    // Colours follow the theme: the memory line is drawn anew in the dark one.
+    const curve = charts.locator(
+      'section[aria-label="Memory"] .recharts-area-curve'
+    );
+    const light = await curve.getAttribute('stroke');
+    expect(light).toBeTruthy();
+    await page.theme.setDarkTheme();
+    await expect(curve).not.toHaveAttribute('stroke', light ?? '');
+    await page.theme.setLightTheme();
   });
 
   test('300 MB allocated in a notebook shows as ~300 MB more; going over the limit kills it and says so', async ({
@@ -189,6 +198,19 @@ test.describe('The meter in a 1 GiB cgroup, in a Slurm job, with an H100 in MIG 
         )}|${(after.memory.usedBytes / GiB + 0.1).toFixed(1)})/1\\.0 GB$`
       )
     );
+
+    // The charts' process table names the kernel by its notebook.
+    await page.evaluate(async () => {
+      await window.galata.app.commands.execute('jupyterlab-hpc:resources-open');
+    });
+    await expect(page.locator('.jp-HpcMeter-processes')).toContainText(
+      /kernel of \S+\.ipynb/,
+      { timeout: 20000 }
+    );
+    await page
+      .locator('.lm-DockPanel-tabBar .lm-TabBar-tab', { hasText: '.ipynb' })
+      .first()
+      .click();
 
     // Over the limit: the kernel's process is killed by the OOM killer.
     await page.notebook.setCell(
@@ -237,9 +259,9 @@ test.describe('CUDA_VISIBLE_DEVICES naming two MIG slices', () => {
   test('only the visible slices are shown, with their memory', async ({
     page
   }) => {
-    await page.evaluate(() =>
-      window.galata.app.commands.execute('jupyterlab-hpc:resources-open')
-    );
+    await page.evaluate(async () => {
+      await window.galata.app.commands.execute('jupyterlab-hpc:resources-open');
+    });
     const gpu = page.locator(`section[data-uuid="${GPU_UUID}"]`);
     await expect(gpu.locator('.jp-HpcMeter-mig tr')).toHaveCount(2, {
       timeout: 30000

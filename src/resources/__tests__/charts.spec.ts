@@ -1,5 +1,5 @@
-import { chartRows } from '../charts';
-import { h100, sample } from './fixtures';
+import { chartRows, processLabel } from '../charts';
+import { h100, sample, trans } from './fixtures';
 
 const t = (s: number) =>
   new Date(Date.UTC(2026, 10, 23, 15, 0, s)).toISOString();
@@ -27,5 +27,34 @@ describe('chart rows', () => {
 
   it('is empty without samples', () => {
     expect(chartRows([], 300)).toEqual([]);
+  });
+});
+
+describe('process labels', () => {
+  const kernel = {
+    pid: 4242,
+    name: 'python3',
+    kernelId: '5f2c1a7e-0000-4000-8000-000000000000',
+    rssBytes: 1
+  };
+
+  it('name a kernel by its notebook when the session is known', () => {
+    const names = new Map([[kernel.kernelId, 'work/analysis.ipynb']]);
+    expect(processLabel(kernel, names, trans)).toBe(
+      'kernel of work/analysis.ipynb'
+    );
+  });
+
+  it('fall back to the kernel id, and to the command name', () => {
+    expect(processLabel(kernel, new Map(), trans)).toBe(
+      'python3 (kernel 5f2c1a7e)'
+    );
+    expect(
+      processLabel(
+        { pid: 1, name: 'jupyter-server', rssBytes: 1 },
+        new Map(),
+        trans
+      )
+    ).toBe('jupyter-server');
   });
 });
