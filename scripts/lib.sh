@@ -9,6 +9,7 @@
 #   ctld_up                true if "scontrol ping" says the controller is UP
 #   pid_alive PIDFILE COMM true if PIDFILE names a live process whose comm is COMM
 #   stop_daemons COMM:PIDFILE...  SIGTERM the live ones at once, wait up to 15 s, then SIGKILL
+#   let_users_reach DIR USER...   let the users pass through the folders above DIR (setfacl)
 set -euo pipefail
 
 HPC_SCRIPT=${HPC_SCRIPT:-$(basename "$0" .sh)}
@@ -140,4 +141,24 @@ stop_daemons() {
   done
   log "still running after 15 s: sending SIGKILL to ${pids[*]}"
   kill -KILL "${pids[@]}" 2>/dev/null || true
+}
+
+# let_users_reach DIR USER...: the test users run servers from this checkout, so
+# they must be able to pass through every folder above it. Where one may not
+# (a clone under /root, mode 700), give just that user the right to pass
+# through (an ACL entry, no listing, no reading), and say so.
+let_users_reach() {
+  local dir=$1 user parent
+  shift
+  for user in "$@"; do
+    parent=$dir
+    while [[ $parent != / ]]; do
+      parent=$(dirname "$parent")
+      if ! setpriv --reuid="$user" --regid="$user" --init-groups -- test -x "$parent"; then
+        command -v setfacl >/dev/null || die "$user cannot enter $parent and setfacl is missing (apt-get install acl)"
+        setfacl -m "u:$user:x" "$parent"
+        log "let $user pass through $parent (setfacl -m u:$user:x; undo: setfacl -x u:$user $parent)"
+      fi
+    done
+  done
 }

@@ -22,6 +22,8 @@ t0=$SECONDS
 bash scripts/install-deps.sh
 bash scripts/prepare.sh
 bash scripts/slurm-start.sh
+# The integration and UI tests run servers from this checkout as alice and bob.
+let_users_reach "$PWD" alice bob
 log "set-up done in $((SECONDS - t0)) s"
 
 REPORTS=$(mktemp -d /tmp/hpc-test-reports.XXXXXX)

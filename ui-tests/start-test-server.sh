@@ -57,20 +57,12 @@ fi
 # (runuser/su would stand between them and SIGKILL the child after 2 s).
 AS_USER=(setpriv --reuid="$RUN_AS" --regid="$RUN_AS" --init-groups --)
 
-# Everything the server reads must be readable by the user. A clone under a
-# folder the user may not enter (/root is mode 700) is not: give the user
-# just the right to pass through those folders (an ACL entry, nothing else),
-# and say so.
-checkout=$(cd .. && pwd)
-dir=$checkout
-while [[ $dir != / ]]; do
-  dir=$(dirname "$dir")
-  if ! "${AS_USER[@]}" test -x "$dir"; then
-    if command -v setfacl >/dev/null && setfacl -m "u:$RUN_AS:x" "$dir"; then
-      echo "start-test-server.sh: let $RUN_AS pass through $dir (setfacl -m u:$RUN_AS:x; undo with setfacl -x u:$RUN_AS $dir)" >&2
-    fi
-  fi
-done
+# Everything the server reads must be readable by the user; a clone under a
+# folder the user may not enter (/root) needs a pass (see let_users_reach).
+export HPC_SCRIPT=start-test-server
+# shellcheck source=SCRIPTDIR/../scripts/lib.sh
+source ../scripts/lib.sh
+let_users_reach "$(cd .. && pwd)" "$RUN_AS"
 for path in serve.py build templates labextensions-test \
   ../jupyterlab_hpc/labextension/package.json ../server-proxy/bin/hpc-proxy \
   ../server-proxy/lib/main.js ../node_modules "$CONFIG"; do
