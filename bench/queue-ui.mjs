@@ -33,6 +33,9 @@ const PORT = Number(option('--port', process.env.HPC_UI_PORT ?? 8914));
 const median = xs => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const state = mkdtempSync(join(tmpdir(), 'hpc-bench-ui-'));
+// The UI test server runs as alice (start-test-server.sh): she must be able
+// to run the shim, or her PATH falls through to the real squeue.
+chmodSync(state, 0o755);
 const bin = join(state, 'bin');
 execFileSync('mkdir', ['-p', bin]);
 const source = replay ? `cat '${resolve(replay)}'` : '/usr/bin/squeue "$@"';

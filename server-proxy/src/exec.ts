@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 
 /**
  * Variables passed through to commands. Everything else is dropped, which
@@ -83,6 +84,12 @@ export interface IRunOptions {
   env?: Record<string, string>;
   /** Aborting kills the process group, like a timeout. */
   signal?: AbortSignal;
+  /**
+   * Called with stdout's text as it arrives (UTF-8 decoded across chunk
+   * boundaries), before the command ends: a caller may start on the output
+   * while the command still writes it. The result's `stdout` is unchanged.
+   */
+  onStdout?: (text: string) => void;
 }
 
 export interface IRunResult {
@@ -339,7 +346,13 @@ export class Executor {
       if (child.pid !== undefined) {
         this._pids.add(child.pid);
       }
-      child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+      const decoder = options.onStdout ? new StringDecoder('utf8') : null;
+      child.stdout?.on('data', (chunk: Buffer) => {
+        out.push(chunk);
+        if (decoder && !out.truncated) {
+          options.onStdout?.(decoder.write(chunk));
+        }
+      });
       child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
       if (options.input !== undefined && child.stdin) {
         // A command that exits without reading its input closes the pipe.
@@ -368,6 +381,12 @@ export class Executor {
       });
       child.on('close', (code, signal) => {
         closed = true;
+        if (decoder && !out.truncated) {
+          const rest = decoder.end();
+          if (rest) {
+            options.onStdout?.(rest);
+          }
+        }
         cleanup();
         clearTimeout(killTimer);
         resolve({

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { createGzip, gzipSync } from 'node:zlib';
 import { Executor, lastLine, SpawnError } from '../exec';
 import { Scope, squeueArgs } from './commands';
-import { ROW_FIELDS, squeueRowChunks } from './parse';
+import { RECORD, ROW_FIELDS, squeueRowChunks } from './parse';
 
 /** The payload's `"fields":` part, the same for every answer. */
 const FIELDS_JSON = JSON.stringify(ROW_FIELDS);
@@ -102,11 +102,18 @@ export class QueuePoller {
     this._runs++;
     let error: { code: string; message: string } | undefined;
     let fresh: { body: string; gzip: Buffer } | undefined;
+    // squeue's records are converted as they arrive, while squeue still
+    // writes the rest (it streams for half of its run on a big queue: B1).
+    const rows = new RowStream(this._head());
     try {
       const run = await this._o.executor.run(
         'squeue',
         squeueArgs(this._o.scope, this._o.cluster),
-        { timeoutMs: this._o.timeoutMs ?? 30_000, maxOutputBytes: 256 << 20 }
+        {
+          timeoutMs: this._o.timeoutMs ?? 30_000,
+          maxOutputBytes: 256 << 20,
+          onStdout: text => rows.feed(text)
+        }
       );
       if (run.timedOut) {
         error = {
@@ -119,13 +126,19 @@ export class QueuePoller {
         );
       } else {
         this._fetchedAt = new Date().toISOString();
-        fresh = await this._convert(run.stdout);
+        const done = await rows.finish(run.stdout);
+        this._rows = done.parts;
+        this._times = JSON.stringify(done.times);
+        fresh = await done.end(this._tail());
       }
     } catch (e) {
       error = {
         code: 'SLURM_UNAVAILABLE',
         message: e instanceof SpawnError ? e.message : String(e)
       };
+    }
+    if (!fresh) {
+      rows.abandon();
     }
     if (error) {
       this._failures++;
@@ -169,51 +182,6 @@ export class QueuePoller {
       etag: `"${this._nonce}-${this._version.toString(36)}"`
     };
     return this._answer;
-  }
-
-  /**
-   * squeue's answer into the payload, part by part: each part's JSON goes
-   * to the gzip stream (compressed in the threadpool) while the next part
-   * is converted, so that gzip costs next to no time of its own (B1).
-   */
-  private async _convert(
-    stdout: string
-  ): Promise<{ body: string; gzip: Buffer }> {
-    const gzip = createGzip({ level: GZIP_LEVEL, chunkSize: 1 << 20 });
-    const out: Buffer[] = [];
-    gzip.on('data', (chunk: Buffer) => out.push(chunk));
-    const ended = new Promise<void>((resolve, reject) => {
-      gzip.on('end', resolve);
-      gzip.on('error', reject);
-    });
-    const written = (text: string) =>
-      new Promise<void>((resolve, reject) =>
-        gzip.write(text, e => (e ? reject(e) : resolve()))
-      );
-    const parts: string[] = [];
-    const times: number[] = [];
-    let previous = written(this._head());
-    for (const part of squeueRowChunks(stdout, PART_ROWS)) {
-      const json = JSON.stringify(part.rows).slice(1, -1);
-      for (const t of part.timeUsedSec) {
-        times.push(t);
-      }
-      // Waiting for the last part lets its compression complete; this one
-      // is compressed while the next one is converted.
-      await previous;
-      previous = written(parts.length === 0 ? json : `,${json}`);
-      parts.push(json);
-    }
-    await previous;
-    this._rows = parts;
-    this._times = JSON.stringify(times);
-    const tail = this._tail();
-    gzip.end(tail);
-    await ended;
-    return {
-      body: `${this._head()}${parts.join(',')}${tail}`,
-      gzip: Buffer.concat(out)
-    };
   }
 
   /** The answer up to its rows. */
@@ -269,4 +237,125 @@ function sameParts(a: string[] | null, b: string[] | null): boolean {
     return false;
   }
   return a.every((part, i) => part === b[i]);
+}
+
+/**
+ * squeue's text into the payload's rows as it arrives: complete records are
+ * converted part by part and each part's JSON goes to a gzip stream, which
+ * compresses in the threadpool while the next part is converted, so neither
+ * the conversion nor gzip waits for squeue to finish (B1).
+ */
+class RowStream {
+  constructor(head: string) {
+    this._gzip = createGzip({ level: GZIP_LEVEL, chunkSize: 1 << 20 });
+    this._gzip.on('data', (chunk: Buffer) => this._out.push(chunk));
+    this._ended = new Promise<void>((resolve, reject) => {
+      this._gzip.on('end', resolve);
+      this._gzip.on('error', reject);
+    });
+    // An abandoned stream's error is nobody's business.
+    this._ended.catch(() => undefined);
+    this._write(head);
+  }
+
+  /** More of squeue's stdout. */
+  feed(text: string): void {
+    if (this._failure !== null) {
+      return;
+    }
+    this._fed = true;
+    this._pending += text;
+    const last = this._pending.lastIndexOf(RECORD);
+    if (last < 0) {
+      return;
+    }
+    const complete = this._pending.slice(0, last + 1);
+    this._pending = this._pending.slice(last + 1);
+    this._convert(complete);
+  }
+
+  /**
+   * squeue ended well: convert what is left (all of `stdout` when nothing
+   * came as a stream); the rows and their clocks.
+   */
+  async finish(stdout: string): Promise<{
+    parts: string[];
+    times: number[];
+    end: (tail: string) => Promise<{ body: string; gzip: Buffer }>;
+  }> {
+    if (!this._fed) {
+      this.feed(stdout);
+    }
+    if (this._pending.trim() !== '') {
+      this._convert(this._pending);
+    }
+    this._pending = '';
+    if (this._failure !== null) {
+      throw this._failure;
+    }
+    await this._written;
+    return {
+      parts: this._parts,
+      times: this._times,
+      end: async (tail: string) => {
+        this._gzip.end(tail);
+        await this._ended;
+        return {
+          body: `${this._head}${this._parts.join(',')}${tail}`,
+          gzip: Buffer.concat(this._out)
+        };
+      }
+    };
+  }
+
+  /** squeue failed: drop everything. */
+  abandon(): void {
+    this._failure ??= new Error('abandoned');
+    this._gzip.destroy();
+  }
+
+  private _convert(text: string): void {
+    try {
+      for (const part of squeueRowChunks(text, PART_ROWS)) {
+        const json = JSON.stringify(part.rows).slice(1, -1);
+        if (json === '') {
+          continue;
+        }
+        for (const t of part.timeUsedSec) {
+          this._times.push(t);
+        }
+        this._write(this._parts.length === 0 ? json : `,${json}`);
+        this._parts.push(json);
+      }
+    } catch (e) {
+      this._failure = e instanceof Error ? e : new Error(String(e));
+    }
+  }
+
+  /** Queue a write; the next part is converted while this one compresses. */
+  private _write(text: string): void {
+    if (this._head === '') {
+      this._head = text;
+    }
+    this._written = this._written.then(
+      () =>
+        new Promise<void>((resolve, reject) =>
+          this._gzip.write(text, e => (e ? reject(e) : resolve()))
+        )
+    );
+    this._written.catch(e => {
+      this._failure ??= e instanceof Error ? e : new Error(String(e));
+    });
+  }
+
+  private _gzip: ReturnType<typeof createGzip>;
+  private _out: Buffer[] = [];
+  private _ended: Promise<void>;
+  private _written: Promise<void> = Promise.resolve();
+  private _head = '';
+  private _pending = '';
+  private _fed = false;
+  private _parts: string[] = [];
+  private _times: number[] = [];
+  private _failure: Error | null = null;
 }

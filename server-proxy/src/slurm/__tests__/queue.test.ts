@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
 import { gunzipSync } from 'node:zlib';
 import type { Executor, IRunOptions, IRunResult } from '../../exec';
 import { SpawnError } from '../../exec';
@@ -210,6 +211,47 @@ describe('QueuePoller', () => {
     expect(JSON.parse(a.body).timeUsedSec).toHaveLength(2_500);
     at(11_000);
     expect((await poller.get()).etag).toBe(a.etag);
+  });
+
+  it('converts squeue’s output as it streams, cut anywhere, into the same answer', async () => {
+    const many = Array.from({ length: 2_300 }, (_, i) =>
+      record(String(i + 1), i % 5 ? `Zürich 東京 ${i}` : `odd\t"${i}"\n<b>`)
+    ).join('');
+    exec.answers = [{ stdout: many }];
+    const whole = await poller.get();
+    // The same output, delivered through onStdout in uneven pieces that cut
+    // records, fields and multi-byte characters (as the real pipe may).
+    const streamed = new FakeExecutor();
+    const bytes = Buffer.from(many, 'utf8');
+    streamed.run = (command, args, options = {}) => {
+      const decoder = new StringDecoder('utf8');
+      for (
+        let at = 0, step = 1;
+        at < bytes.length;
+        at += step, step = ((step * 7) % 4093) + 1
+      ) {
+        options.onStdout?.(decoder.write(bytes.subarray(at, at + step)));
+      }
+      options.onStdout?.(decoder.end());
+      return FakeExecutor.prototype.run.call(
+        // The result's stdout is empty: the answer can only come from the stream.
+        Object.assign(new FakeExecutor(), { answers: [{ stdout: '' }] }),
+        command,
+        args,
+        options
+      );
+    };
+    const other = new QueuePoller({
+      executor: streamed as unknown as Executor,
+      scope: 'all',
+      pollSeconds: 10
+    });
+    const a = await other.get();
+    expect(JSON.parse(a.body).rows).toEqual(JSON.parse(whole.body).rows);
+    expect(JSON.parse(a.body).timeUsedSec).toHaveLength(2_300);
+    expect(gunzipSync(a.gzip).toString('utf8')).toBe(a.body);
+    expect(body(a).jobs[5].name).toBe('odd\t"5"\n<b>');
+    expect(body(a).jobs[6].name).toBe('Zürich 東京 6');
   });
 
   it('never reuses an ETag of another poller', async () => {
