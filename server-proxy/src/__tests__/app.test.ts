@@ -102,6 +102,25 @@ describe('buildApp', () => {
     expect(caps.calls).toContain(false);
   });
 
+  it('refuses a Slurm cluster it does not know, before anything runs', async () => {
+    for (const request of [
+      { method: 'GET' as const, url: '/api/slurm/jobs?scope=all&cluster=c9' },
+      { method: 'GET' as const, url: '/api/slurm/jobs/12?cluster=c9' },
+      {
+        method: 'POST' as const,
+        url: '/api/slurm/jobs/actions',
+        payload: { action: 'cancel', jobIds: ['12'], cluster: 'c9' }
+      }
+    ]) {
+      const res = await app.inject(request);
+      expect(res.statusCode).toBe(400);
+      const e = expectErrorShape(res.json(), 'UNKNOWN_CLUSTER');
+      expect(e.error.message).toBe(
+        'Unknown Slurm cluster "c9": this server knows testcluster.'
+      );
+    }
+  });
+
   it('refreshes on POST api/capabilities/refresh', async () => {
     caps.calls = [];
     const res = await app.inject({

@@ -2,6 +2,7 @@
  * The Slurm routes (server-proxy/API.md, "Slurm"). Inputs are validated by
  * schema before anything runs; job ids must match Slurm's grammar.
  */
+import { errors } from '../errors';
 import type { FastifyPluginAsync } from 'fastify';
 import type { IServices } from '../app';
 import { JOB_ID_PATTERN } from './ids';
@@ -56,6 +57,24 @@ const submitBody = {
 export function slurmRoutes(services: IServices): FastifyPluginAsync {
   const slurm = services.slurm;
   return async app => {
+    // A `cluster` must be one the server knows (configured or detected):
+    // anything else would start a poller per name a client makes up.
+    app.addHook('preHandler', async request => {
+      const name =
+        (request.query as { cluster?: unknown } | undefined)?.cluster ??
+        (request.body as { cluster?: unknown } | null | undefined)?.cluster;
+      if (typeof name !== 'string') {
+        return;
+      }
+      const known = (await services.capabilities.get()).slurm.clusters;
+      if (!known.includes(name)) {
+        throw errors.badRequest(
+          `Unknown Slurm cluster "${name}": this server knows ${known.length ? known.join(', ') : 'none'}.`,
+          'UNKNOWN_CLUSTER'
+        );
+      }
+    });
+
     app.get<{ Querystring: { scope?: Scope; cluster?: string } }>(
       '/api/slurm/jobs',
       {
