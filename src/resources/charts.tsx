@@ -203,94 +203,45 @@ export function ResourceCharts(props: {
         )}
       </div>
 
-      <section className="jp-HpcMeter-chart" aria-label={trans.__('CPU')}>
-        <h3>
-          {latest.cpu.limitCores !== null
+      <UsageChart
+        label={trans.__('CPU')}
+        title={
+          latest.cpu.limitCores !== null
             ? trans.__(
                 'CPU (cores, limit %1)',
                 formatCores(latest.cpu.limitCores)
               )
-            : trans.__('CPU (cores)')}
-        </h3>
-        <ResponsiveContainer width="100%" height={140}>
-          <AreaChart data={rows} syncId={SYNC_ID}>
-            <CartesianGrid stroke={colors.grid} strokeDasharray="3 3" />
-            {xAxis}
-            <YAxis
-              domain={[0, latest.cpu.limitCores ?? 'auto']}
-              width={40}
-              {...axis}
-            />
-            {tooltip}
-            <Area
-              dataKey="cpu"
-              name={trans.__('cores')}
-              stroke={colors.line}
-              fill={colors.line}
-              fillOpacity={0.2}
-              isAnimationActive={false}
-              connectNulls={false}
-            />
-            {latest.cpu.limitCores !== null && (
-              <ReferenceLine y={latest.cpu.limitCores} stroke={colors.limit} />
-            )}
-          </AreaChart>
-        </ResponsiveContainer>
-      </section>
-
-      <section className="jp-HpcMeter-chart" aria-label={trans.__('Memory')}>
-        <h3>
-          {latest.memory.limitBytes !== null
+            : trans.__('CPU (cores)')
+        }
+        dataKey="cpu"
+        name={trans.__('cores')}
+        rows={rows}
+        colors={colors}
+        xAxis={xAxis}
+        limit={latest.cpu.limitCores}
+      />
+      <UsageChart
+        label={trans.__('Memory')}
+        title={
+          latest.memory.limitBytes !== null
             ? trans.__(
                 'Memory (%1, limit %2)',
                 unitName,
                 formatBytes(latest.memory.limitBytes)
               )
-            : trans.__('Memory (%1, no limit)', unitName)}
-        </h3>
-        <ResponsiveContainer width="100%" height={140}>
-          <AreaChart data={rows} syncId={SYNC_ID}>
-            <CartesianGrid stroke={colors.grid} strokeDasharray="3 3" />
-            {xAxis}
-            <YAxis
-              domain={[0, ceiling ?? 'auto']}
-              tickFormatter={(v: number) => inUnit(v, memUnit)}
-              width={40}
-              {...axis}
-            />
-            <Tooltip
-              labelFormatter={label => clock(Number(label))}
-              formatter={(value: unknown) => formatBytes(Number(value))}
-              contentStyle={{
-                background: colors.background,
-                borderColor: colors.grid,
-                color: colors.text
-              }}
-            />
-            <Area
-              dataKey="mem"
-              name={trans.__('in use')}
-              stroke={colors.line}
-              fill={colors.line}
-              fillOpacity={0.2}
-              isAnimationActive={false}
-            />
-            {latest.memory.limitBytes !== null && (
-              <ReferenceLine
-                y={latest.memory.limitBytes * warnAt}
-                stroke={colors.warn}
-                strokeDasharray="4 4"
-              />
-            )}
-            {latest.memory.limitBytes !== null && (
-              <ReferenceLine
-                y={latest.memory.limitBytes}
-                stroke={colors.limit}
-              />
-            )}
-          </AreaChart>
-        </ResponsiveContainer>
-      </section>
+            : trans.__('Memory (%1, no limit)', unitName)
+        }
+        dataKey="mem"
+        name={trans.__('in use')}
+        rows={rows}
+        colors={colors}
+        xAxis={xAxis}
+        max={ceiling}
+        limit={latest.memory.limitBytes}
+        warnAt={warnAt}
+        tick={(v: number) => inUnit(v, memUnit)}
+        value={formatBytes}
+      />
 
       {latest.gpus.length > 0 && latest.gpuError && (
         <p className="jp-HpcMeter-note">{gpuReason(latest.gpuError, trans)}</p>
@@ -349,6 +300,77 @@ export function gpuReason(
       // The server's own sentence for the rarer cases.
       return trans.__('GPUs could not be read: %1', error?.message ?? '');
   }
+}
+
+/** One usage series as an area, with its limit (and warning line) drawn. */
+function UsageChart(props: {
+  label: string;
+  title: string;
+  dataKey: string;
+  name: string;
+  rows: IRow[];
+  colors: IColors;
+  xAxis: JSX.Element;
+  limit: number | null;
+  /** The axis' top when it is not the limit (memory: the node's). */
+  max?: number | null;
+  /** Draw the warning line at this fraction of the limit. */
+  warnAt?: number;
+  tick?: (value: number) => string;
+  value?: (value: number) => string;
+}): JSX.Element {
+  const { colors, limit } = props;
+  const axis = {
+    stroke: colors.text,
+    tick: { fill: colors.text, fontSize: 11 }
+  };
+  const top = props.max ?? limit;
+  return (
+    <section className="jp-HpcMeter-chart" aria-label={props.label}>
+      <h3>{props.title}</h3>
+      <ResponsiveContainer width="100%" height={140}>
+        <AreaChart data={props.rows} syncId={SYNC_ID}>
+          <CartesianGrid stroke={colors.grid} strokeDasharray="3 3" />
+          {props.xAxis}
+          <YAxis
+            domain={[0, top ?? 'auto']}
+            tickFormatter={props.tick}
+            width={40}
+            {...axis}
+          />
+          <Tooltip
+            labelFormatter={label => clock(Number(label))}
+            formatter={
+              props.value
+                ? (v: unknown) => props.value?.(Number(v)) ?? ''
+                : undefined
+            }
+            contentStyle={{
+              background: colors.background,
+              borderColor: colors.grid,
+              color: colors.text
+            }}
+          />
+          <Area
+            dataKey={props.dataKey}
+            name={props.name}
+            stroke={colors.line}
+            fill={colors.line}
+            fillOpacity={0.2}
+            isAnimationActive={false}
+          />
+          {limit !== null && props.warnAt !== undefined && (
+            <ReferenceLine
+              y={limit * props.warnAt}
+              stroke={colors.warn}
+              strokeDasharray="4 4"
+            />
+          )}
+          {limit !== null && <ReferenceLine y={limit} stroke={colors.limit} />}
+        </AreaChart>
+      </ResponsiveContainer>
+    </section>
+  );
 }
 
 function GpuChart(props: {
