@@ -192,13 +192,13 @@ test.describe('Slurm job details', () => {
   });
 
   test('opens the same tab again for the same job', async ({ page }) => {
-    const tab = await showJob(page, '999999');
+    const tab = await showJob(page, '67043329');
     await expect(tab).toBeVisible();
-    await showJob(page, '999999');
-    await expect(page.locator('#jp-HpcSlurm-job-999999')).toHaveCount(1);
+    await showJob(page, '67043329');
+    await expect(page.locator('#jp-HpcSlurm-job-67043329')).toHaveCount(1);
     // A job Slurm does not know (any more): a clear message, no fields.
     await expect(tab.locator('.jp-HpcSlurmDetails-message')).toContainText(
-      'Slurm does not know job 999999'
+      'Slurm does not know job 67043329'
     );
     await expect(tab.locator('.jp-HpcSlurmDetails-table')).toHaveCount(0);
   });

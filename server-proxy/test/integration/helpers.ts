@@ -497,6 +497,12 @@ export function trackJob(id: string): void {
 }
 
 /**
+ * A job id Slurm never knows: above its MaxJobId (67043328), so no job of
+ * any earlier run can hold it (ids like 99999 come round on a busy test bed).
+ */
+export const UNKNOWN_JOB_ID = '67043329';
+
+/**
  * `sbatch --parsable args...` as `user` (never a shell: an argv), with the
  * script on stdin when given; the job is cancelled by `cancelJobs`.
  */

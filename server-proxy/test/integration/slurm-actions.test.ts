@@ -21,7 +21,8 @@ import {
   squeueRows,
   startProxyAs,
   tokenHeader,
-  waitFor
+  waitFor,
+  UNKNOWN_JOB_ID
 } from './helpers';
 
 const TOKEN = 'slurm-actions-token';
@@ -163,13 +164,13 @@ describe('POST api/slurm/jobs/actions (server as alice)', () => {
   });
 
   it("reports each id of a batch: alice's cancelled, bob's and an unknown one refused", async () => {
-    const res = await act('cancel', [batchMine, bobs, '99999']);
+    const res = await act('cancel', [batchMine, bobs, UNKNOWN_JOB_ID]);
     expect(res.status).toBe(200);
     const { results } = res.json<{ results: IResult[] }>();
     expect(results.map(r => [r.jobId, r.ok])).toEqual([
       [batchMine, true],
       [bobs, false],
-      ['99999', false]
+      [UNKNOWN_JOB_ID, false]
     ]);
     expect(results[1].message).toContain('Access/permission denied');
     expect(results[2].message).toContain('Invalid job id');

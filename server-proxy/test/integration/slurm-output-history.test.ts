@@ -17,7 +17,8 @@ import {
   scontrolJob,
   startProxyAs,
   tokenHeader,
-  waitFor
+  waitFor,
+  UNKNOWN_JOB_ID
 } from './helpers';
 
 const TOKEN = 'slurm-output-token';
@@ -141,7 +142,7 @@ describe('GET api/slurm/jobs/{id}', () => {
   });
 
   it('answers 404 JOB_NOT_FOUND for an unknown id and 400 for a malformed one', async () => {
-    const res = await get('/api/slurm/jobs/99999');
+    const res = await get(`/api/slurm/jobs/${UNKNOWN_JOB_ID}`);
     expect(res.status).toBe(404);
     const { error } = res.json<IErrorJson>();
     expect(error.code).toBe('JOB_NOT_FOUND');
