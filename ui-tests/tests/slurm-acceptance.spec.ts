@@ -318,14 +318,18 @@ test.describe('As alice, on the real queue', () => {
     );
     await expect(cell).toHaveAttribute('title', ODD_NAME);
     await expect(panel.locator('b')).toHaveCount(0);
-    // In the details too.
+    // In the details tab too.
     await row(panel, odd).dblclick();
-    const dialog = page.locator('.jp-Dialog');
+    const details = page.locator(`#jp-HpcSlurm-job-${odd}`);
     await expect(
-      dialog.locator('.jp-HpcSlurm-fields tr', { hasText: 'JobName' })
-    ).toContainText('<b>html</b>');
-    await expect(dialog.locator('b')).toHaveCount(0);
-    await dialog.getByRole('button', { name: 'Close' }).click();
+      details.locator('.jp-HpcSlurmDetails-table tr', { hasText: 'JobName' })
+    ).toContainText('<b>html</b>', WAIT);
+    await expect(details.locator('b')).toHaveCount(0);
+    await page
+      .locator('.lm-TabBar-tab', { hasText: `Job ${odd}` })
+      .locator('.lm-TabBar-tabCloseIcon')
+      .click();
+    await expect(details).toHaveCount(0);
 
     const part0 = shown(panel, `${het}+0`);
     const part1 = shown(panel, `${het}+1`);

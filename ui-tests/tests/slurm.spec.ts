@@ -448,11 +448,10 @@ test.describe('Slurm job notifications', () => {
     // other jobs of the same user, from other tests, may share the toast).
     if ((await started.textContent())?.includes(`${TAG}-notify) started.`)) {
       await started.getByRole('button', { name: 'Show job' }).click();
-      const dialog = page.locator('.jp-Dialog');
-      await expect(dialog.locator('.jp-Dialog-header')).toContainText(
-        `Job ${id}`
-      );
-      await dialog.getByRole('button', { name: 'Close' }).click();
+      await expect(
+        page.locator('.lm-TabBar-tab', { hasText: `Job ${id}` })
+      ).toBeVisible();
+      await expect(page.locator(`#jp-HpcSlurm-job-${id}`)).toBeVisible();
     }
     execFileSync('scancel', [id]);
     const ended = page.locator('.Toastify__toast', {
