@@ -137,25 +137,25 @@ export class DaskService {
 
   /** The commands (job scripts) a create request would run. */
   preview(body: ICreateRequest): IClusterPreview {
-    const backend = this._backend(body.backend);
     const id = newClusterId();
     const spec = normalizeSpec(
       body,
       this._config.dask,
       `dask-${id.slice(0, 6)}`
     );
+    const backend = this._backend(body.backend);
     return backend.preview(this._newRecord(id, spec.backend, spec.name, spec));
   }
 
   /** Creates a cluster: answers at once ("starting"), starts it behind. */
   async create(body: ICreateRequest): Promise<ICluster> {
-    const backend = this._backend(body.backend);
     const id = newClusterId();
     const spec = normalizeSpec(
       body,
       this._config.dask,
       `dask-${id.slice(0, 6)}`
     );
+    const backend = this._backend(body.backend);
     this._checkState();
     const record = this._newRecord(id, spec.backend, spec.name, spec);
     makeClusterDir(this._stateDir, id);
@@ -312,6 +312,14 @@ export class DaskService {
       }
     }
     await Promise.all([...stops, ...this._background]);
+  }
+
+  /** Stops watching; every process and job is left as it is. */
+  dispose(): void {
+    this._closing = true;
+    for (const entry of this._entries.values()) {
+      entry.dispose();
+    }
   }
 
   private async _stop(entry: ClusterEntry): Promise<void> {
