@@ -8,6 +8,7 @@
  * serialised per cluster.
  */
 import { errors } from '../errors';
+import { AdaptPolicy } from './adapt';
 import type {
   ClusterStatus,
   IAdapt,
@@ -19,24 +20,17 @@ import type {
   IDaskBackend
 } from './types';
 import {
-  finishedTasks,
   ICounts,
-  IIdentity,
   ISchedulerInfo,
   MetricsRing,
   readSchedulerFile,
+  SchedulerReader,
   tasksFrom,
   totals,
   workerIndex,
   workersFrom
 } from './observe';
-import {
-  forgottenTotal,
-  getJson,
-  healthy,
-  retireWorkers,
-  schedulerRequest
-} from './scheduler-http';
+import { healthy, retireWorkers } from './scheduler-http';
 
 /** Timings (tests shorten them). */
 export interface IClusterTimings {
@@ -74,6 +68,7 @@ export class ClusterEntry {
     status: ClusterStatus = 'starting'
   ) {
     this._status = status;
+    this._adaptPolicy = new AdaptPolicy(_ctx.timings);
   }
 
   get id(): string {
@@ -157,7 +152,7 @@ export class ClusterEntry {
   setAdapt(adapt: IAdapt | null): void {
     this._checkScalable();
     this.record.adapt = adapt;
-    this._belowSince = null;
+    this._adaptPolicy.reset();
     this._ctx.save(this.record);
   }
 
@@ -190,7 +185,7 @@ export class ClusterEntry {
           ? null
           : r.schedulerFile,
       dashboardPath: this._info?.dashboard ? `dask/${r.id}/dashboard/` : null,
-      plots: this._plots ?? {},
+      plots: this._plots,
       workers: {
         requested: external ? this._workers.length : r.requested,
         connected: this._workers.length
@@ -315,25 +310,11 @@ export class ClusterEntry {
       return;
     }
     this._failures = 0;
-    const [identity, counts] = await Promise.all([
-      getJson<IIdentity>(dashboard, '/json/identity.json'),
-      getJson<ICounts>(dashboard, '/json/counts.json')
-    ]);
-    this._plots ??= await getJson<Record<string, string>>(
-      dashboard,
-      '/individual-plots.json'
-    ).catch(() => ({}));
-    let forgotten: number | null = null;
-    if (this._hasMetrics !== false) {
-      const metrics = await schedulerRequest(dashboard, '/metrics').catch(
-        () => null
-      );
-      forgotten = metrics?.status === 200 ? forgottenTotal(metrics.body) : null;
-      this._hasMetrics = forgotten !== null;
-    }
-    this._workers = workersFrom(identity, this.record);
-    this._counts = counts;
-    this._sample(now, finishedTasks(counts, forgotten));
+    const read = await this._reader.read(dashboard);
+    this._plots = read.plots;
+    this._workers = workersFrom(read.identity, this.record);
+    this._counts = read.counts;
+    this._ring.record(now, this._workers, read.counts, read.finished);
     const connected = this._workers.length;
     const requested = this.record.requested;
     this._upSince ??= now;
@@ -349,7 +330,7 @@ export class ClusterEntry {
       this._status = 'running';
     }
     if (this._status === 'running' && this.record.adapt) {
-      await this._adapt(now, counts);
+      await this._adapt(now, read.counts);
     }
   }
 
@@ -402,81 +383,40 @@ export class ClusterEntry {
     }
   }
 
-  private _sample(now: number, finished: number): void {
-    const previous = this._finished;
-    this._finished = { time: now, count: finished };
-    const seconds = previous ? (now - previous.time) / 1000 : 0;
-    const sums = totals(this._workers);
-    const tasks = tasksFrom(this._counts);
-    this._ring.push({
-      time: now,
-      workers: this._workers.length,
-      threads: sums.threads,
-      memoryBytes: sums.memoryUsedBytes,
-      memoryLimitBytes: sums.memoryBytes,
-      processing: tasks.processing,
-      queued: tasks.waiting,
-      tasksPerSecond:
-        previous && seconds > 0
-          ? Math.max(0, finished - previous.count) / seconds
-          : 0
-    });
-  }
-
-  /**
-   * Follows the scheduler's `desired_workers`, clamped to the range and the
-   * site's maximum: up at once, down only after the target stayed lower for
-   * `adaptDownAfterMs` (hysteresis), never within `adaptCooldownMs` of the
-   * last scaling.
-   */
+  /** Adaptivity: see adapt.ts. */
   private async _adapt(now: number, counts: ICounts): Promise<void> {
-    const adapt = this.record.adapt as IAdapt;
-    const t = this._ctx.timings;
-    const wanted = Math.floor(Number(counts.desired_workers ?? 0)) || 0;
-    const target = Math.min(
-      Math.max(wanted, adapt.minimum),
-      adapt.maximum,
-      this._ctx.maxWorkers
-    );
-    const requested = this.record.requested;
-    if (target >= requested) {
-      this._belowSince = null;
-    } else {
-      this._belowSince ??= now;
+    const target = this._adaptPolicy.step({
+      now,
+      desired: counts.desired_workers,
+      requested: this.record.requested,
+      range: this.record.adapt as IAdapt,
+      maxWorkers: this._ctx.maxWorkers,
+      scaledAt: this._scaledAt
+    });
+    if (target !== null) {
+      this._ctx.log(
+        'info',
+        `cluster ${this.id}: adapting ${this.record.requested} → ${target} workers`
+      );
+      await this._serial(() => this._scaleTo(target));
     }
-    if (target === requested || now - this._scaledAt < t.adaptCooldownMs) {
-      return;
-    }
-    if (
-      target < requested &&
-      now - (this._belowSince ?? now) < t.adaptDownAfterMs
-    ) {
-      return;
-    }
-    this._ctx.log(
-      'info',
-      `cluster ${this.id}: adapting ${requested} → ${target} workers`
-    );
-    this._belowSince = null;
-    await this._serial(() => this._scaleTo(target));
   }
 
   private _status: ClusterStatus;
   private _error: IClusterError | undefined;
   private _info: ISchedulerInfo | null = null;
-  private _plots: Record<string, string> | null = null;
+  private _plots: Record<string, string> = {};
   private _workers: IClusterWorker[] = [];
   private _counts: ICounts = {};
   private _jobs: IClusterJob[] | null = null;
   private _jobsAt = 0;
   private _aliveAt = 0;
-  private _hasMetrics: boolean | null = null;
-  private _finished: { time: number; count: number } | null = null;
+  private _reader = new SchedulerReader();
   private _ring = new MetricsRing();
+  private _adaptPolicy: AdaptPolicy;
   private _failures = 0;
   private _upSince: number | null = null;
   private _scaledAt = 0;
-  private _belowSince: number | null = null;
   private _queue: Promise<void> = Promise.resolve();
   private _timer: NodeJS.Timeout | undefined;
   private _disposed = false;

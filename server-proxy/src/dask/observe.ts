@@ -6,7 +6,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { IClusterRecord, IClusterSample, IClusterWorker } from './types';
-import { IEndpoint, parseAddress } from './scheduler-http';
+import {
+  forgottenTotal,
+  getJson,
+  IEndpoint,
+  parseAddress,
+  schedulerRequest
+} from './scheduler-http';
 
 /** The parts of a scheduler file (= `Scheduler.identity()`) we use. */
 export interface ISchedulerInfo {
@@ -187,6 +193,50 @@ export function finishedTasks(
   );
 }
 
+/** What one poll of a scheduler's dashboard port read. */
+export interface ISchedulerRead {
+  identity: IIdentity;
+  counts: ICounts;
+  plots: Record<string, string>;
+  /** Finished tasks so far (see `finishedTasks`). */
+  finished: number;
+}
+
+/**
+ * Reads a scheduler's JSON endpoints: identity and counts every time,
+ * `/individual-plots.json` once, `/metrics` while it has the forgotten-tasks
+ * counter (not without prometheus_client). Rejects when one fails.
+ */
+export class SchedulerReader {
+  async read(dashboard: IEndpoint): Promise<ISchedulerRead> {
+    const [identity, counts] = await Promise.all([
+      getJson<IIdentity>(dashboard, '/json/identity.json'),
+      getJson<ICounts>(dashboard, '/json/counts.json')
+    ]);
+    this._plots ??= await getJson<Record<string, string>>(
+      dashboard,
+      '/individual-plots.json'
+    ).catch(() => ({}));
+    let forgotten: number | null = null;
+    if (this._hasMetrics !== false) {
+      const metrics = await schedulerRequest(dashboard, '/metrics').catch(
+        () => null
+      );
+      forgotten = metrics?.status === 200 ? forgottenTotal(metrics.body) : null;
+      this._hasMetrics = forgotten !== null;
+    }
+    return {
+      identity,
+      counts,
+      plots: this._plots,
+      finished: finishedTasks(counts, forgotten)
+    };
+  }
+
+  private _plots: Record<string, string> | null = null;
+  private _hasMetrics: boolean | null = null;
+}
+
 /** Samples of the last hour (at most `capacity`), oldest first. */
 export class MetricsRing {
   constructor(
@@ -210,6 +260,36 @@ export class MetricsRing {
     }
   }
 
+  /**
+   * Adds the sample of one poll; tasks per second is the rise of `finished`
+   * since the previous one.
+   */
+  record(
+    now: number,
+    workers: IClusterWorker[],
+    counts: ICounts,
+    finished: number
+  ): void {
+    const previous = this._finished;
+    this._finished = { time: now, count: finished };
+    const seconds = previous ? (now - previous.time) / 1000 : 0;
+    const sums = totals(workers);
+    const tasks = tasksFrom(counts);
+    this.push({
+      time: now,
+      workers: workers.length,
+      threads: sums.threads,
+      memoryBytes: sums.memoryUsedBytes,
+      memoryLimitBytes: sums.memoryBytes,
+      processing: tasks.processing,
+      queued: tasks.waiting,
+      tasksPerSecond:
+        previous && seconds > 0
+          ? Math.max(0, finished - previous.count) / seconds
+          : 0
+    });
+  }
+
   /** The samples of the last `seconds`. */
   since(seconds: number, now = Date.now()): IClusterSample[] {
     const from = now - seconds * 1000;
@@ -221,4 +301,5 @@ export class MetricsRing {
   }
 
   private _samples: IClusterSample[] = [];
+  private _finished: { time: number; count: number } | null = null;
 }

@@ -7,7 +7,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { IServices } from '../app';
 import { errors } from '../errors';
-import type { IAdoptRequest, IPatchRequest } from './service';
+import type { IAdoptRequest } from './adopt';
+import type { IPatchRequest } from './service';
 import { adaptSchema, createBodySchema, ICreateRequest } from './spec';
 import { CLUSTER_ID_PATTERN } from './state';
 

@@ -6,14 +6,18 @@
  * (watched again, or stopped, per `dask.onRestart`), so a crash of the
  * server never leaves a cluster nobody can see. See API.md, "Dask".
  */
-import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import type { IHpcConfig } from '../config';
 import { errors, HpcError } from '../errors';
 import { Executor, SpawnError } from '../exec';
 import { ClusterEntry, IClusterTimings } from './cluster';
 import { LocalDaskBackend } from './local';
-import { parseSchedulerInfo } from './observe';
-import { IEndpoint, healthy, parseAddress } from './scheduler-http';
+import {
+  checkReachable,
+  IAdoptRequest,
+  locateScheduler,
+  schedulerNote
+} from './adopt';
 import {
   ICreateRequest,
   checkAdapt,
@@ -25,6 +29,7 @@ import {
   ensureStateDir,
   makeClusterDir,
   newClusterId,
+  newRecord,
   readRecords,
   removeClusterDir,
   removeStaleSchedulerFile,
@@ -38,8 +43,6 @@ import type {
   IClusterSample,
   IDaskBackend
 } from './types';
-import { readFile } from 'node:fs/promises';
-import { writeFileSync } from 'node:fs';
 
 /** The backends by kind; `slurm` is absent where Slurm isn't wired in. */
 export interface IDaskBackends {
@@ -57,11 +60,6 @@ export interface IDaskServiceOptions {
   timings?: Partial<IClusterTimings>;
   log?: (level: 'info' | 'warn', message: string) => void;
 }
-
-/** The body of `POST api/dask/clusters/adopt`. */
-export type IAdoptRequest = { name?: string } & (
-  { schedulerFile: string } | { address: string; dashboardPort?: number }
-);
 
 /** The body of `PATCH api/dask/clusters/{id}`. */
 export type IPatchRequest = { workers: number } | { adapt: IAdapt | null };
@@ -109,11 +107,19 @@ export class DaskService {
       this._log('warn', this._stateError);
       return;
     }
-    const { records, skipped } = readRecords(this._stateDir);
-    for (const s of skipped) {
+    let found: ReturnType<typeof readRecords>;
+    try {
+      found = readRecords(this._stateDir);
+    } catch (e) {
+      // The server starts anyway: Slurm, the meter... don't need Dask.
+      this._stateError = `The Dask state directory ${this._stateDir} cannot be read: ${(e as Error).message}`;
+      this._log('warn', this._stateError);
+      return;
+    }
+    for (const s of found.skipped) {
       this._log('warn', `Dask state: left ${s.dir} alone: ${s.reason}`);
     }
-    await Promise.all(records.map(r => this._reconcile(r)));
+    await Promise.all(found.records.map(r => this._reconcile(r)));
   }
 
   list(): ICluster[] {
@@ -144,7 +150,9 @@ export class DaskService {
       `dask-${id.slice(0, 6)}`
     );
     const backend = this._backend(body.backend);
-    return backend.preview(this._newRecord(id, spec.backend, spec.name, spec));
+    return backend.preview(
+      newRecord(this._stateDir, id, spec.backend, spec.name, spec)
+    );
   }
 
   /** Creates a cluster: answers at once ("starting"), starts it behind. */
@@ -157,7 +165,7 @@ export class DaskService {
     );
     const backend = this._backend(body.backend);
     this._checkState();
-    const record = this._newRecord(id, spec.backend, spec.name, spec);
+    const record = newRecord(this._stateDir, id, spec.backend, spec.name, spec);
     makeClusterDir(this._stateDir, id);
     writeRecord(record);
     const entry = this._add(record, backend);
@@ -184,69 +192,24 @@ export class DaskService {
   /** Adopts a cluster started elsewhere: watched, never scaled or stopped. */
   async adopt(body: IAdoptRequest): Promise<ICluster> {
     this._checkState();
-    let dashboard: IEndpoint;
-    let address: string;
-    let schedulerFile: string | null = null;
-    if ('schedulerFile' in body) {
-      schedulerFile = body.schedulerFile;
-      const text = await readFile(schedulerFile, 'utf8').catch((e: Error) => {
-        throw errors.badRequest(
-          `The scheduler file ${schedulerFile} cannot be read (${e.message}): give the path of the JSON file the scheduler wrote with --scheduler-file.`,
-          'BAD_SCHEDULER_FILE'
-        );
-      });
-      const info = parseSchedulerInfo(text.slice(0, 1 << 20));
-      if (!info?.dashboard) {
-        throw errors.badRequest(
-          `${schedulerFile} is not a Dask scheduler file with a dashboard port (JSON with "address" and "services": {"dashboard": port}).`,
-          'BAD_SCHEDULER_FILE'
-        );
-      }
-      dashboard = info.dashboard;
-      address = info.address;
-    } else {
-      const scheduler = parseAddress(body.address);
-      if (!scheduler) {
-        throw errors.badRequest(
-          `"${body.address}" is not a scheduler address: write it as tcp://host:port.`,
-          'INVALID_INPUT'
-        );
-      }
-      dashboard = { host: scheduler.host, port: body.dashboardPort ?? 8787 };
-      address = body.address;
-    }
-    const twin = this.list().find(c => c.schedulerAddress === address);
+    const target = await locateScheduler(body);
+    const twin = this.list().find(c => c.schedulerAddress === target.address);
     if (twin) {
       throw errors.conflict(
-        `This scheduler (${address}) is already listed as cluster ${twin.id}.`,
+        `This scheduler (${target.address}) is already listed as cluster ${twin.id}.`,
         'ALREADY_LISTED'
       );
     }
-    if (!(await healthy(dashboard))) {
-      throw new HpcError(
-        502,
-        'SCHEDULER_UNREACHABLE',
-        `Nothing answers at the scheduler's dashboard (http://${dashboard.host}:${dashboard.port}/health): is the scheduler running, and is its dashboard port right?`
-      );
-    }
+    await checkReachable(target.dashboard);
     const id = newClusterId();
     makeClusterDir(this._stateDir, id);
-    const record = this._newRecord(
-      id,
-      'external',
-      body.name ?? `adopted ${dashboard.host}:${dashboard.port}`,
-      undefined
-    );
-    if (schedulerFile) {
-      record.schedulerFile = schedulerFile;
+    const { host, port } = target.dashboard;
+    const name = body.name ?? `adopted ${host}:${port}`;
+    const record = newRecord(this._stateDir, id, 'external', name, undefined);
+    if (target.schedulerFile) {
+      record.schedulerFile = target.schedulerFile;
     } else {
-      // Our own note of where it is, in the scheduler file's format.
-      const note = {
-        type: 'Scheduler',
-        address,
-        services: { dashboard: dashboard.port }
-      };
-      writeFileSync(record.schedulerFile, JSON.stringify(note), {
+      writeFileSync(record.schedulerFile, schedulerNote(target), {
         mode: 0o600
       });
     }
@@ -301,7 +264,7 @@ export class DaskService {
    * this session); Slurm clusters keep running and are reconciled at the
    * next start; external ones are left alone.
    */
-  async shutdown(): Promise<void> {
+  async shutdown(limitMs = 12_000): Promise<void> {
     this._closing = true;
     const stops: Promise<void>[] = [];
     for (const entry of this._entries.values()) {
@@ -311,7 +274,15 @@ export class DaskService {
         entry.dispose();
       }
     }
-    await Promise.all([...stops, ...this._background]);
+    // Bounded (main.ts exits after 15 s): what is left then keeps its
+    // record and is reconciled at the next start.
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.all([...stops, ...this._background]),
+      new Promise(r => (timer = setTimeout(r, limitMs)))
+    ]);
+    clearTimeout(timer);
+    this.dispose();
   }
 
   /** Stops watching; every process and job is left as it is. */
@@ -416,31 +387,6 @@ export class DaskService {
         `Dask state: cannot write ${record.dir}/cluster.json: ${e}`
       );
     }
-  }
-
-  private _newRecord(
-    id: string,
-    backend: IClusterRecord['backend'],
-    name: string,
-    spec: IClusterRecord['spec']
-  ): IClusterRecord {
-    const dir = join(this._stateDir, id);
-    return {
-      version: 1,
-      id,
-      name,
-      backend,
-      ...(spec ? { spec } : {}),
-      dir,
-      schedulerFile: join(
-        dir,
-        backend === 'external' ? 'adopted.json' : 'scheduler.json'
-      ),
-      requested: spec?.workers ?? 0,
-      adapt: spec?.adapt ?? null,
-      createdAt: new Date().toISOString(),
-      uid: process.getuid?.() ?? -1
-    };
   }
 
   private _backend(kind: 'local' | 'slurm'): IDaskBackend {

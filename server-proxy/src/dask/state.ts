@@ -74,6 +74,34 @@ export function ensureStateDir(dir: string): void {
   }
 }
 
+/** A new cluster's record (nothing written yet). */
+export function newRecord(
+  stateDir: string,
+  id: string,
+  backend: IClusterRecord['backend'],
+  name: string,
+  spec: IClusterRecord['spec']
+): IClusterRecord {
+  const dir = join(stateDir, id);
+  return {
+    version: 1,
+    id,
+    name,
+    backend,
+    ...(spec ? { spec } : {}),
+    dir,
+    // An address-adopted cluster's file is our own note of where it is.
+    schedulerFile: join(
+      dir,
+      backend === 'external' ? 'adopted.json' : 'scheduler.json'
+    ),
+    requested: spec?.workers ?? 0,
+    adapt: spec?.adapt ?? null,
+    createdAt: new Date().toISOString(),
+    uid: process.getuid?.() ?? -1
+  };
+}
+
 /** The cluster's own directory (created 0700). */
 export function makeClusterDir(stateDir: string, id: string): string {
   const dir = join(stateDir, id);

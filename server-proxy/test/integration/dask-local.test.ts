@@ -277,6 +277,39 @@ describe('a local cluster with real Dask', () => {
     expect(list.json<{ clusters: ICluster[] }>().clusters).toEqual([]);
   });
 
+  it('turns failed (SCHEDULER_LOST) when the scheduler is killed, and stops its workers', async () => {
+    const c = await create(port, { backend: 'local', workers: 1 });
+    await waitCluster(
+      port,
+      c.id,
+      x => x.status === 'running' && x.workers.connected === 1
+    );
+    const dir = join(stateDir, c.id);
+    const record = JSON.parse(
+      readFileSync(join(dir, 'cluster.json'), 'utf8')
+    ) as {
+      schedulerPid: number;
+      workerPids: number[];
+    };
+    process.kill(record.schedulerPid, 'SIGKILL');
+    const failed = await waitCluster(port, c.id, x => x.status === 'failed');
+    expect(failed.error?.code).toBe('SCHEDULER_LOST');
+    expect(failed.error?.log?.length).toBeGreaterThan(0);
+    // Its worker does not linger until --death-timeout.
+    expect(await waitFor(() => processesWith(dir).length === 0, 30_000)).toBe(
+      true
+    );
+    expect(record.workerPids.flatMap(groupMembers)).toEqual([]);
+    const del = await jsonRequest(
+      port,
+      TOKEN,
+      'DELETE',
+      `/api/dask/clusters/${c.id}`
+    );
+    expect(del.status).toBe(204);
+    expect(existsSync(dir)).toBe(false);
+  });
+
   it('refuses bad input with 400s in words and unknown ids with 404', async () => {
     const post = (body: unknown) =>
       jsonRequest(port, TOKEN, 'POST', '/api/dask/clusters', body);
