@@ -324,7 +324,12 @@ export class Executor {
         new SpawnError(command, 'EDISPOSED', 'the server is shutting down')
       );
     }
-    const log = openSync(options.logFile, 'a', 0o600);
+    let log: number;
+    try {
+      log = openSync(options.logFile, 'a', 0o600);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return new Promise<IDaemon>((resolve, reject) => {
       let child;
       try {

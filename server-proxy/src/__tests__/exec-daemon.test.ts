@@ -74,6 +74,9 @@ describe('Executor.daemon', () => {
   it('rejects a command that does not exist, and after dispose', async () => {
     const logFile = join(dir, 'd.log');
     await expect(
+      executor.daemon('/bin/true', [], { logFile: join(dir, 'no', 'd.log') })
+    ).rejects.toThrow(/ENOENT/);
+    await expect(
       executor.daemon('/nonexistent/python', [], { logFile })
     ).rejects.toThrow(
       new SpawnError('x', 'ENOENT', '/nonexistent/python: command not found')

@@ -99,7 +99,7 @@ export class DaskService {
    * (`"cancel"`); a dead one has its stale scheduler file removed, anything
    * left of it stopped, and is dropped. External clusters are watched again.
    */
-  async init(): Promise<void> {
+  async init(limitMs = 5000): Promise<void> {
     try {
       ensureStateDir(this._stateDir);
     } catch (e) {
@@ -119,7 +119,16 @@ export class DaskService {
     for (const s of found.skipped) {
       this._log('warn', `Dask state: left ${s.dir} alone: ${s.reason}`);
     }
-    await Promise.all(found.records.map(r => this._reconcile(r)));
+    // Bounded: a Slurm controller that doesn't answer must not hold up the
+    // server's start; those clusters are listed once their check is done.
+    const work = Promise.all(found.records.map(r => this._reconcile(r)));
+    this._track(work);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      work,
+      new Promise(r => (timer = setTimeout(r, limitMs)))
+    ]);
+    clearTimeout(timer);
   }
 
   list(): ICluster[] {
