@@ -137,6 +137,12 @@ export class LocalDaskBackend implements IDaskBackend {
     _current: IClusterWorker[]
   ): Promise<void> {
     const pids = record.workerPids ?? [];
+    // A worker whose whole group died (its nanny killed too) is replaced.
+    for (let i = 0; i < Math.min(n, pids.length); i++) {
+      if (!ownGroup(pids[i], record.schedulerFile)) {
+        pids[i] = await this._spawnWorker(record, i);
+      }
+    }
     if (n > pids.length) {
       await this._grow(record, n);
       return;
@@ -191,14 +197,21 @@ export class LocalDaskBackend implements IDaskBackend {
     const pids = record.workerPids ?? [];
     record.workerPids = pids;
     for (let i = pids.length; i < n; i++) {
-      const [command, ...args] = this.workerArgv(record, i);
-      const worker = await this._executor.daemon(command, args, {
-        logFile: join(record.dir, `worker-${i}.log`),
-        cwd: record.dir,
-        env: daskEnv()
-      });
-      pids.push(worker.pid);
+      pids.push(await this._spawnWorker(record, i));
     }
+  }
+
+  private async _spawnWorker(
+    record: IClusterRecord,
+    i: number
+  ): Promise<number> {
+    const [command, ...args] = this.workerArgv(record, i);
+    const worker = await this._executor.daemon(command, args, {
+      logFile: join(record.dir, `worker-${i}.log`),
+      cwd: record.dir,
+      env: daskEnv()
+    });
+    return worker.pid;
   }
 
   private _graceMs: number;

@@ -149,6 +149,42 @@ describe('LocalDaskBackend', () => {
     expect(await backend.alive(r)).toBe(false);
   });
 
+  it('scales worker groups up and down, replacing a dead one', async () => {
+    // Stand-ins: `sh -c ... sh <worker options>` carries the scheduler file.
+    const standIn = ['/bin/sh', '-c', 'sleep 60 & wait', 'sh'];
+    const backend = new LocalDaskBackend(
+      executor,
+      parseConfig({
+        dask: { schedulerCommand: standIn, workerCommand: standIn }
+      }).dask,
+      { graceMs: 2000 }
+    );
+    const r = record({ requested: 2 });
+    await backend.start(r);
+    groups.push(r.schedulerPid as number, ...(r.workerPids ?? []));
+    expect(r.workerPids).toHaveLength(2);
+    const [w0, w1] = r.workerPids as number[];
+    await backend.scale(r, 3, []);
+    groups.push(...(r.workerPids ?? []));
+    expect(r.workerPids?.slice(0, 2)).toEqual([w0, w1]);
+    expect(r.workerPids).toHaveLength(3);
+    const w2 = (r.workerPids as number[])[2];
+    await backend.scale(r, 1, []);
+    expect(r.workerPids).toEqual([w0]);
+    expect(groupMembers(w1)).toEqual([]);
+    expect(groupMembers(w2)).toEqual([]);
+    expect(alive(w0)).toBe(true);
+    signalGroup(w0, 'SIGKILL');
+    expect(await waitFor(() => groupMembers(w0).length === 0)).toBe(true);
+    await backend.scale(r, 1, []);
+    groups.push(...(r.workerPids ?? []));
+    expect(r.workerPids).toHaveLength(1);
+    expect(r.workerPids?.[0]).not.toBe(w0);
+    expect(alive((r.workerPids as number[])[0])).toBe(true);
+    await backend.stop(r);
+    expect(await backend.alive(r)).toBe(false);
+  });
+
   it('starts a scheduler command that fails with its reason in the log', async () => {
     const backend = new LocalDaskBackend(
       executor,
