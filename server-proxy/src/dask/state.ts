@@ -7,12 +7,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   chmodSync,
-  lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
   renameSync,
   rmSync,
+  statSync,
   unlinkSync,
   writeFileSync
 } from 'node:fs';
@@ -52,12 +52,14 @@ export class StateDirError extends Error {
 }
 
 /**
- * Creates the state directory (0700) if needed and checks it: a directory,
- * not a symlink, owned by this user; group/other permissions are removed.
+ * Creates the state directory (0700) if needed and checks it: a directory
+ * owned by this user; group/other permissions are removed.
  */
 export function ensureStateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const stat = lstatSync(dir);
+  // Followed: a home on a symlinked file system is common; what counts is
+  // who owns the directory it ends at.
+  const stat = statSync(dir);
   if (!stat.isDirectory()) {
     throw new StateDirError(
       `The Dask state directory ${dir} is not a directory: remove it or set dask.stateDir.`
