@@ -338,13 +338,7 @@ export class ClusterEntry {
   private async _notAnswering(): Promise<void> {
     const backend = this._ctx.backend;
     if (this._status === 'starting' && backend) {
-      // Slurm's alive() asks squeue: not on every fast poll.
-      const now = Date.now();
-      if (backend.jobs && now - this._aliveAt < this._ctx.timings.jobsMs) {
-        return;
-      }
-      this._aliveAt = now;
-      if (!(await backend.alive(this.record))) {
+      if ((await this._alive(backend)) === false) {
         await this.fail(
           'SCHEDULER_FAILED',
           this._info
@@ -360,7 +354,7 @@ export class ClusterEntry {
     if (this._failures < this._ctx.timings.lostAfterPolls) {
       return;
     }
-    if (!backend || !(await backend.alive(this.record))) {
+    if (!backend || (await this._alive(backend)) === false) {
       await this.fail(
         'SCHEDULER_LOST',
         backend
@@ -368,6 +362,22 @@ export class ClusterEntry {
           : 'The adopted scheduler no longer answers: it was shut down or is unreachable. Remove it from the list.'
       );
     }
+  }
+
+  /**
+   * `backend.alive`, at most every `jobsMs` except for local clusters (a
+   * look at /proc; Slurm's asks squeue); null when not asked this time.
+   */
+  private async _alive(backend: IDaskBackend): Promise<boolean | null> {
+    const now = Date.now();
+    if (
+      this.record.backend !== 'local' &&
+      now - this._aliveAt < this._ctx.timings.jobsMs
+    ) {
+      return null;
+    }
+    this._aliveAt = now;
+    return backend.alive(this.record);
   }
 
   private async _readJobs(now: number): Promise<void> {

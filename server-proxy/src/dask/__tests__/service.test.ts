@@ -228,6 +228,29 @@ describe('DaskService', () => {
     expect(backend.count('alive')).toBeGreaterThan(2);
   });
 
+  it('asks a Slurm backend whether it lives at most every jobsMs', async () => {
+    const slurm = new FakeBackend(scheduler);
+    slurm.writeFile = false; // a scheduler job pending for long
+    service = new DaskService({
+      executor,
+      config: parseConfig({}),
+      backends: { local: backend, slurm },
+      stateDir: join(dir, 'state'),
+      timings: { ...TIMINGS, jobsMs: 60_000 }
+    });
+    await service.init();
+    const c = await service.create({ backend: 'slurm', workers: 1 });
+    expect(c.spec).toMatchObject({
+      walltimeSeconds: 3600,
+      memoryPerWorkerBytes: 2 * 2 ** 30,
+      threadsPerWorker: 1
+    });
+    await new Promise(r => setTimeout(r, 300));
+    expect(service.get(c.id).status).toBe('starting');
+    expect(slurm.count('alive')).toBe(1);
+    expect(backend.calls).toEqual([]);
+  });
+
   it('marks a lost scheduler SCHEDULER_LOST and stops what is left', async () => {
     const c = await service.create({ backend: 'local', workers: 1 });
     await until(view(c.id), x => x.status === 'running');
