@@ -134,7 +134,8 @@ export class DaskService {
   list(): ICluster[] {
     return [...this._entries.values()]
       .filter(e => e.status !== 'stopped')
-      .map(e => e.view());
+      .map(e => e.view())
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
   get(id: string): ICluster {
