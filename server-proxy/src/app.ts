@@ -20,6 +20,7 @@ import { Executor } from './exec';
 import { ResourceService } from './resources/service';
 import { resourceRoutes } from './resources/routes';
 import { versionRoutes } from './routes/version';
+import { SlurmDaskBackend } from './dask/slurm';
 import { slurmRoutes } from './slurm/routes';
 import { SlurmService } from './slurm/service';
 
@@ -104,6 +105,12 @@ export function buildApp(options: IAppOptions): FastifyInstance {
       new DaskService({
         executor,
         config: options.config,
+        // Slurm clusters where sbatch exists (else: 503 in words).
+        backends: {
+          slurm: executor.which('sbatch')
+            ? new SlurmDaskBackend(executor, options.config.dask)
+            : null
+        },
         log: (level, message) => app.log[level]({ feature: 'dask' }, message)
       })
   };

@@ -109,15 +109,16 @@ export async function stopGroups(
 
 /** Polls `check` every 100 ms until it holds or `ms` pass. */
 export async function until(
-  check: () => boolean,
-  ms: number
+  check: () => boolean | Promise<boolean>,
+  ms: number,
+  everyMs = 100
 ): Promise<boolean> {
   const deadline = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() >= deadline) {
       return false;
     }
-    await new Promise(r => setTimeout(r, 100));
+    await new Promise(r => setTimeout(r, everyMs));
   }
   return true;
 }
