@@ -105,11 +105,10 @@ export function buildApp(options: IAppOptions): FastifyInstance {
       new DaskService({
         executor,
         config: options.config,
-        // Slurm clusters where sbatch exists (else: 503 in words).
+        // Without Slurm, sbatch "command not found" fails the cluster in
+        // words (and the panel offers Slurm only when it is available).
         backends: {
-          slurm: executor.which('sbatch')
-            ? new SlurmDaskBackend(executor, options.config.dask)
-            : null
+          slurm: new SlurmDaskBackend(executor, options.config.dask)
         },
         log: (level, message) => app.log[level]({ feature: 'dask' }, message)
       })
