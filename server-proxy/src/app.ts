@@ -3,6 +3,7 @@
  * handler and never listens (main.ts does), so tests drive it in-process with
  * `app.inject`.
  */
+import type { Duplex } from 'node:stream';
 import Fastify, {
   FastifyError,
   FastifyInstance,
@@ -13,6 +14,7 @@ import Ajv from 'ajv';
 import type { IAuthenticator } from './auth';
 import { CapabilityService } from './capabilities';
 import type { IHpcConfig } from './config';
+import { DashboardLookup, DashboardProxy, noDashboards } from './dask/proxy';
 import { errorBody, errors, HpcError } from './errors';
 import { Executor } from './exec';
 import { ResourceService } from './resources/service';
@@ -20,6 +22,7 @@ import { resourceRoutes } from './resources/routes';
 import { versionRoutes } from './routes/version';
 import { slurmRoutes } from './slurm/routes';
 import { SlurmService } from './slurm/service';
+import { refuseUpgrade, underBase } from './upgrade';
 
 export interface IAppOptions {
   config: IHpcConfig;
@@ -38,6 +41,8 @@ export interface IAppOptions {
   resources?: ResourceService;
   /** Root of the process tree the meter shows (default: the server's parent). */
   processRootPid?: number;
+  /** Where each Dask cluster's dashboard listens (default: no cluster is known). */
+  dashboardLookup?: DashboardLookup;
 }
 
 /** Services shared by every route. */
@@ -214,10 +219,33 @@ export function buildApp(options: IAppOptions): FastifyInstance {
     return reply.status(404).send(errorBody(e));
   });
 
-  const prefix = normalizeBasePath(options.basePath).replace(/\/$/, '');
+  const base = normalizeBasePath(options.basePath);
+  const prefix = base.replace(/\/$/, '');
+  const dashboards = new DashboardProxy({
+    lookup: options.dashboardLookup ?? noDashboards,
+    auth: options.auth,
+    basePath: base,
+    log: (level, message) => app.log[level]({ feature: 'dask' }, message)
+  });
   void app.register(versionRoutes(services), { prefix });
   void app.register(slurmRoutes(services), { prefix });
   void app.register(resourceRoutes(services), { prefix });
+  void app.register(dashboards.routes(), { prefix });
+  // WebSockets under the API base (in front mode the rest are Jupyter's,
+  // front.ts); serve mode, TCP or unix socket, has only ours.
+  app.server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+    if (!underBase(req.url, base) || dashboards.upgrade(req, socket, head)) {
+      return;
+    }
+    refuseUpgrade(
+      socket,
+      errors.notFound(
+        `No WebSocket at ${(req.url ?? '').split('?')[0]}: only Dask dashboards (dask/{id}/dashboard/...) have WebSockets here.`
+      )
+    );
+  });
+  // Open WebSockets would hold the server's close until they end.
+  app.addHook('preClose', async () => dashboards.close());
   app.addHook('onClose', async () => {
     services.resources.dispose();
     executor.dispose();
