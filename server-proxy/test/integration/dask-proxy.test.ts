@@ -20,7 +20,7 @@ import {
 } from '../../src/auth';
 import type { CapabilityService } from '../../src/capabilities';
 import { parseConfig } from '../../src/config';
-import { DashboardLookup } from '../../src/dask/proxy';
+import { DashboardLookup } from '../../src/dask/dashboard';
 import { frontServerFactory } from '../../src/front';
 import { openWebSocket } from '../../src/__tests__/websocket';
 import {

@@ -28,7 +28,7 @@ import {
   serviceDashboardLookup,
   stripCredentials,
   upstreamPath
-} from '../proxy';
+} from '../dashboard';
 import type { ICluster } from '../types';
 
 const ID = 'abc123def456';
