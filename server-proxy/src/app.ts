@@ -3,6 +3,7 @@
  * handler and never listens (main.ts does), so tests drive it in-process with
  * `app.inject`.
  */
+import type { Duplex } from 'node:stream';
 import Fastify, {
   FastifyError,
   FastifyInstance,
@@ -13,6 +14,8 @@ import Ajv from 'ajv';
 import type { IAuthenticator } from './auth';
 import { CapabilityService } from './capabilities';
 import type { IHpcConfig } from './config';
+import { DashboardLookup, serviceDashboardLookup } from './dask/dashboard';
+import { DashboardProxy } from './dask/proxy';
 import { daskRoutes } from './dask/routes';
 import { DaskService } from './dask/service';
 import { errorBody, errors, HpcError } from './errors';
@@ -23,6 +26,7 @@ import { versionRoutes } from './routes/version';
 import { SlurmDaskBackend } from './dask/slurm';
 import { slurmRoutes } from './slurm/routes';
 import { SlurmService } from './slurm/service';
+import { refuseUpgrade, underBase } from './upgrade';
 
 export interface IAppOptions {
   config: IHpcConfig;
@@ -43,6 +47,8 @@ export interface IAppOptions {
   processRootPid?: number;
   /** The Dask registry (tests inject one); by default built from the config. */
   dask?: DaskService;
+  /** Where each Dask cluster's dashboard listens (default: the registry's). */
+  dashboardLookup?: DashboardLookup;
 }
 
 /** Services shared by every route. */
@@ -232,11 +238,34 @@ export function buildApp(options: IAppOptions): FastifyInstance {
     return reply.status(404).send(errorBody(e));
   });
 
-  const prefix = normalizeBasePath(options.basePath).replace(/\/$/, '');
+  const base = normalizeBasePath(options.basePath);
+  const prefix = base.replace(/\/$/, '');
+  const dashboards = new DashboardProxy({
+    lookup: options.dashboardLookup ?? serviceDashboardLookup(services.dask),
+    auth: options.auth,
+    basePath: base,
+    log: (level, message) => app.log[level]({ feature: 'dask' }, message)
+  });
   void app.register(versionRoutes(services), { prefix });
   void app.register(slurmRoutes(services), { prefix });
   void app.register(resourceRoutes(services), { prefix });
   void app.register(daskRoutes(services), { prefix });
+  void app.register(dashboards.routes(), { prefix });
+  // WebSockets under the API base (in front mode the rest are Jupyter's,
+  // front.ts); serve mode, TCP or unix socket, has only ours.
+  app.server.on('upgrade', (req, socket: Duplex, head: Buffer) => {
+    if (!underBase(req.url, base) || dashboards.upgrade(req, socket, head)) {
+      return;
+    }
+    refuseUpgrade(
+      socket,
+      errors.notFound(
+        `No WebSocket at ${(req.url ?? '').split('?')[0]}: only Dask dashboards (dask/{id}/dashboard/...) have WebSockets here.`
+      )
+    );
+  });
+  // Open WebSockets would hold the server's close until they end.
+  app.addHook('preClose', async () => dashboards.close());
   app.addHook('onClose', async () => {
     // Local clusters stop with the server; Slurm ones are reconciled at the
     // next start (dask/service.ts, shutdown).

@@ -20,6 +20,11 @@ export interface IAuthRequest {
 /** Checks a request; resolves when allowed, rejects with an `HpcError`. */
 export interface IAuthenticator {
   check(req: IAuthRequest): Promise<void>;
+  /**
+   * True when browsers send the credentials by themselves (cookies), to
+   * cross-site WebSockets too: upgrades must then come from our own origin.
+   */
+  readonly ambientCredentials?: boolean;
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -145,6 +150,8 @@ interface IVerdict {
 }
 
 export class JupyterAuth implements IAuthenticator {
+  readonly ambientCredentials = true;
+
   constructor(options: IJupyterAuthOptions) {
     this._statusUrl = new URL(
       'api/status',

@@ -26,7 +26,8 @@ export function isHpcPath(url: string | undefined, basePath: string): boolean {
 
 /**
  * A Fastify `serverFactory`: `hpc/` requests go to Fastify's handler, the
- * rest to Jupyter; WebSocket upgrades (kernels, terminals) go to Jupyter.
+ * rest to Jupyter; WebSocket upgrades (kernels, terminals) go to Jupyter,
+ * except under `hpc/`, left to the app's own `upgrade` listener (app.ts).
  */
 export function frontServerFactory(jupyterUrl: string, basePath: string) {
   const target = new URL(jupyterUrl);
@@ -58,10 +59,11 @@ export function frontServerFactory(jupyterUrl: string, basePath: string) {
     server.on(
       'upgrade',
       (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-        if (isHpcPath(req.url, basePath)) {
-          socket.destroy(); // no WebSocket routes of our own (yet)
-        } else {
+        if (!isHpcPath(req.url, basePath)) {
           proxy.ws(req, socket, head);
+        } else if (server.listenerCount('upgrade') === 1) {
+          // hpc/ WebSockets are the app's (its own listener, app.ts); none here.
+          socket.destroy();
         }
       }
     );

@@ -34,6 +34,7 @@ interface ICluster {
   schedulerAddress: string | null;
   workers: { requested: number; connected: number };
   workerList: Array<{ name: string }>;
+  dashboardPath: string | null;
   error?: { code: string; message: string; log?: string[] };
 }
 
@@ -187,6 +188,17 @@ describe('a local cluster with real Dask', () => {
     process.stderr.write(
       `dask-local: 2 workers connected after ${Date.now() - started} ms\n`
     );
+
+    // Its dashboard through the server's proxy (no localhost port for the browser).
+    expect(running.dashboardPath).toBe(`dask/${c.id}/dashboard/`);
+    const counts = await jsonRequest(
+      port,
+      TOKEN,
+      'GET',
+      `/${running.dashboardPath}json/counts.json`
+    );
+    expect(counts.status).toBe(200);
+    expect(counts.json<{ workers: number }>().workers).toBe(2);
 
     // A real client computes on it.
     const out = await new Promise<string>((resolve, reject) =>
