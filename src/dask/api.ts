@@ -62,9 +62,12 @@ export class DaskClient {
 
   /** `DELETE dask/clusters/{id}`: shuts down (external: forgets). */
   async remove(id: string): Promise<void> {
-    await this._server.request<void>(`dask/clusters/${encodeURIComponent(id)}`, {
-      method: 'DELETE'
-    });
+    await this._server.request<void>(
+      `dask/clusters/${encodeURIComponent(id)}`,
+      {
+        method: 'DELETE'
+      }
+    );
   }
 
   /** `GET dask/clusters/{id}/metrics?seconds=N`. */

@@ -115,7 +115,10 @@ export function ClusterCharts(props: {
       </div>
     );
   }
-  const axis = { stroke: colors.text, tick: { fill: colors.text, fontSize: 11 } };
+  const axis = {
+    stroke: colors.text,
+    tick: { fill: colors.text, fontSize: 11 }
+  };
   const tooltip = (
     <Tooltip
       labelFormatter={label => clock(Number(label))}

@@ -89,7 +89,11 @@ export class ChartsPanel extends ReactWidget {
             <div className="jp-HpcDask-hint">{trans.__('Loading charts…')}</div>
           }
         >
-          <LazyCharts samples={this._samples} error={this._error} trans={trans} />
+          <LazyCharts
+            samples={this._samples}
+            error={this._error}
+            trans={trans}
+          />
         </React.Suspense>
       </div>
     );

@@ -30,7 +30,10 @@ export function clusterEvents(
     const old = before.get(cluster.id);
     before.delete(cluster.id);
     const was = old?.status;
-    if (cluster.status === 'running' && (was === undefined || was === 'starting')) {
+    if (
+      cluster.status === 'running' &&
+      (was === undefined || was === 'starting')
+    ) {
       // A new one seen running at once was started elsewhere (another tab):
       // still worth a word, as it is the user's.
       events.push({ kind: 'running', cluster });
@@ -46,7 +49,11 @@ export function clusterEvents(
     }
   }
   for (const gone of before.values()) {
-    if (gone.status !== 'stopped' && gone.status !== 'failed' && !quiet.has(gone.id)) {
+    if (
+      gone.status !== 'stopped' &&
+      gone.status !== 'failed' &&
+      !quiet.has(gone.id)
+    ) {
       events.push({ kind: 'stopped', cluster: gone });
     }
   }

@@ -7,12 +7,7 @@
 export type ClusterBackend = 'local' | 'slurm' | 'external';
 
 export type ClusterStatus =
-  | 'starting'
-  | 'running'
-  | 'scaling'
-  | 'stopping'
-  | 'stopped'
-  | 'failed';
+  'starting' | 'running' | 'scaling' | 'stopping' | 'stopped' | 'failed';
 
 export interface IAdapt {
   minimum: number;
@@ -118,8 +113,7 @@ export interface ICreateRequest {
 
 /** The body of `POST dask/clusters/adopt`. */
 export type AdoptRequest =
-  | { schedulerFile: string }
-  | { address: string; dashboardPort?: number };
+  { schedulerFile: string } | { address: string; dashboardPort?: number };
 
 /** A status in which the cluster is on its way somewhere (polled fast). */
 export function isTransitional(status: ClusterStatus): boolean {

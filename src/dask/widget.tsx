@@ -140,9 +140,7 @@ export class DaskWidget extends ReactWidget {
           error={model.error}
           failures={model.failures}
           selected={model.selected}
-          slurm={
-            state.kind === 'ok' && state.info.capabilities.slurm.available
-          }
+          slurm={state.kind === 'ok' && state.info.capabilities.slurm.available}
           defaults={this._defaults}
           style={this._style}
           form={this._form}

@@ -17,7 +17,8 @@ export function cluster(overrides: Partial<ICluster> = {}): ICluster {
     backend: 'local',
     status: 'running',
     schedulerAddress: 'tcp://127.0.0.1:40123',
-    schedulerFile: '/home/alice/.local/share/jupyter/jupyterlab-hpc/dask/a1b2c3d4e5f6/scheduler.json',
+    schedulerFile:
+      '/home/alice/.local/share/jupyter/jupyterlab-hpc/dask/a1b2c3d4e5f6/scheduler.json',
     dashboardPath: 'dask/a1b2c3d4e5f6/dashboard/',
     plots: {},
     workers: { requested: 2, connected: 2 },

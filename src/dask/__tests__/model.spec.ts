@@ -17,7 +17,10 @@ function scripted(
     return other(req);
   });
 }
-const list = (...clusters: ICluster[]) => () => json(200, { clusters });
+const list =
+  (...clusters: ICluster[]) =>
+  () =>
+    json(200, { clusters });
 const down = () =>
   json(503, {
     error: { code: 'DASK_UNAVAILABLE', message: 'The server is restarting.' }
@@ -62,9 +65,7 @@ describe('ClusterModel', () => {
 
   it('keeps the last list, says why in words and backs off while the server fails', async () => {
     let failing = false;
-    const { client } = scripted([
-      () => (failing ? down() : list(cluster())())
-    ]);
+    const { client } = scripted([() => (failing ? down() : list(cluster())())]);
     model = new ClusterModel({ client, refreshSeconds: 5 });
     model.enabled = true;
     await model.refresh();
@@ -76,7 +77,10 @@ describe('ClusterModel', () => {
     expect(model.error).toBe('The server is restarting.');
     expect(model.failures).toBeGreaterThanOrEqual(2);
     const poll = (model as unknown as { _poll: { frequency: object } })._poll;
-    expect(poll.frequency).toMatchObject({ backoff: true, max: MAX_BACKOFF_MS });
+    expect(poll.frequency).toMatchObject({
+      backoff: true,
+      max: MAX_BACKOFF_MS
+    });
     failing = false;
     await model.refresh();
     expect(model.error).toBeNull();
@@ -97,9 +101,15 @@ describe('ClusterModel', () => {
     await model.setAdapt('a1b2c3d4e5f6', null);
     await model.shutdown('a1b2c3d4e5f6');
     const writes = requests.filter(r => r.method !== 'GET');
-    expect(writes.map(r => [r.method, r.url.split('/hpc/api/')[1], r.body])).toEqual([
+    expect(
+      writes.map(r => [r.method, r.url.split('/hpc/api/')[1], r.body])
+    ).toEqual([
       ['PATCH', 'dask/clusters/a1b2c3d4e5f6', '{"workers":3}'],
-      ['PATCH', 'dask/clusters/a1b2c3d4e5f6', '{"adapt":{"minimum":1,"maximum":5}}'],
+      [
+        'PATCH',
+        'dask/clusters/a1b2c3d4e5f6',
+        '{"adapt":{"minimum":1,"maximum":5}}'
+      ],
       ['PATCH', 'dask/clusters/a1b2c3d4e5f6', '{"adapt":null}'],
       ['DELETE', 'dask/clusters/a1b2c3d4e5f6', '']
     ]);
@@ -107,7 +117,10 @@ describe('ClusterModel', () => {
 
   it('shows a scale answer at once and polls fast until it settles', async () => {
     const { client } = scripted([list(cluster())], () =>
-      json(200, cluster({ status: 'scaling', workers: { requested: 3, connected: 2 } }))
+      json(
+        200,
+        cluster({ status: 'scaling', workers: { requested: 3, connected: 2 } })
+      )
     );
     model = new ClusterModel({ client, refreshSeconds: 10 });
     model.enabled = true;
@@ -117,12 +130,13 @@ describe('ClusterModel', () => {
     expect(model.interval).toBe(FAST_SECONDS * 1000);
   });
 
-  it('rejects a refused action with the server\'s message', async () => {
+  it("rejects a refused action with the server's message", async () => {
     const { client } = scripted([list(cluster())], () =>
       json(409, {
         error: {
           code: 'CLUSTER_NOT_RUNNING',
-          message: 'Cluster analysis is not running: it can no longer be scaled.'
+          message:
+            'Cluster analysis is not running: it can no longer be scaled.'
         }
       })
     );
@@ -138,14 +152,20 @@ describe('ClusterModel', () => {
     const seen: string[] = [];
     const { client } = scripted(
       [
-        list(cluster({ status: 'starting' }), cluster({ id: 'b2', name: 'big' })),
+        list(
+          cluster({ status: 'starting' }),
+          cluster({ id: 'b2', name: 'big' })
+        ),
         list(
           cluster(),
           cluster({
             id: 'b2',
             name: 'big',
             status: 'failed',
-            error: { code: 'SCHEDULER_FAILED', message: 'The scheduler exited.' }
+            error: {
+              code: 'SCHEDULER_FAILED',
+              message: 'The scheduler exited.'
+            }
           })
         ),
         list()

@@ -105,7 +105,7 @@ export function AdoptForm(props: {
           <input
             id={`${id}-file`}
             value={file}
-            placeholder="/home/me/scheduler.json"
+            placeholder={trans.__('/home/me/scheduler.json')}
             onChange={e => setFile(e.target.value)}
           />
         </div>
@@ -118,7 +118,7 @@ export function AdoptForm(props: {
             <input
               id={`${id}-address`}
               value={address}
-              placeholder="tcp://10.0.0.5:8786"
+              placeholder={trans.__('tcp://10.0.0.5:8786')}
               onChange={e => setAddress(e.target.value)}
             />
           </div>

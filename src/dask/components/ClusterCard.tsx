@@ -6,12 +6,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import * as React from 'react';
 import { ClientCodeStyle, clientCode } from '../code';
-import {
-  backendLabel,
-  formatAge,
-  formatBytes,
-  statusLabel
-} from '../format';
+import { backendLabel, formatAge, formatBytes, statusLabel } from '../format';
 import { ICluster, isTransitional } from '../types';
 import { ClusterControls } from './ClusterControls';
 import { startDragOnMove } from './drag';
@@ -71,7 +66,11 @@ export function ClusterCard(props: {
       aria-label={trans.__('Dask cluster %1', cluster.name)}
       aria-current={selected ? 'true' : undefined}
       tabIndex={0}
-      title={code ? trans.__('Drag into a notebook to insert the client code') : undefined}
+      title={
+        code
+          ? trans.__('Drag into a notebook to insert the client code')
+          : undefined
+      }
       onFocus={e => {
         if (e.target === e.currentTarget) {
           actions.select(cluster.id);

@@ -47,9 +47,9 @@ export function CreateForm(props: {
     | { kind: 'loading' }
     | { kind: 'ok'; value: IClusterPreview; stale: boolean }
   >({ kind: 'none' });
-  const [partitions, setPartitions] = React.useState<
-    IPartitionName[] | null
-  >(null);
+  const [partitions, setPartitions] = React.useState<IPartitionName[] | null>(
+    null
+  );
 
   const isSlurm = values.backend === 'slurm';
   React.useEffect(() => {
@@ -185,8 +185,17 @@ export function CreateForm(props: {
           </label>
         ) : null}
       </fieldset>
-      {field('name', trans.__('Name'), trans.__('Optional; the server picks one otherwise.'))}
-      {field('workers', trans.__('Workers'), trans.__('Started at once (0 with adapt).'), 'number')}
+      {field(
+        'name',
+        trans.__('Name'),
+        trans.__('Optional; the server picks one otherwise.')
+      )}
+      {field(
+        'workers',
+        trans.__('Workers'),
+        trans.__('Started at once (0 with adapt).'),
+        'number'
+      )}
       {field('threadsPerWorker', trans.__('Threads per worker'), '', 'number')}
       {field(
         'memoryPerWorker',
@@ -195,7 +204,11 @@ export function CreateForm(props: {
       )}
       {isSlurm ? (
         <>
-          {field('walltime', trans.__('Walltime'), trans.__('Per job, e.g. 01:00:00 or 1-00:00:00.'))}
+          {field(
+            'walltime',
+            trans.__('Walltime'),
+            trans.__('Per job, e.g. 01:00:00 or 1-00:00:00.')
+          )}
           <div className="jp-HpcDask-field">
             <label htmlFor={`${id}-partition`}>{trans.__('Partition')}</label>
             {partitions && partitions.length ? (
@@ -222,7 +235,11 @@ export function CreateForm(props: {
               />
             )}
           </div>
-          {field('account', trans.__('Account'), trans.__('Optional; your default account otherwise.'))}
+          {field(
+            'account',
+            trans.__('Account'),
+            trans.__('Optional; your default account otherwise.')
+          )}
         </>
       ) : null}
       <div className="jp-HpcDask-field">
@@ -253,7 +270,9 @@ export function CreateForm(props: {
           onClick={onPreview}
           disabled={preview.kind === 'loading'}
         >
-          {isSlurm ? trans.__('Preview job scripts') : trans.__('Preview commands')}
+          {isSlurm
+            ? trans.__('Preview job scripts')
+            : trans.__('Preview commands')}
         </button>
         <button type="button" className="jp-mod-styled" onClick={props.onDone}>
           {trans.__('Cancel')}
@@ -270,7 +289,11 @@ export function CreateForm(props: {
         <p className="jp-HpcDask-hint">{trans.__('Generating…')}</p>
       ) : null}
       {preview.kind === 'ok' ? (
-        <PreviewView preview={preview.value} stale={preview.stale} trans={trans} />
+        <PreviewView
+          preview={preview.value}
+          stale={preview.stale}
+          trans={trans}
+        />
       ) : null}
     </form>
   );
@@ -292,7 +315,9 @@ export function PreviewView(props: {
     >
       {stale ? (
         <p className="jp-HpcDask-hint">
-          {trans.__('The form changed since: preview again to see what will run.')}
+          {trans.__(
+            'The form changed since: preview again to see what will run.'
+          )}
         </p>
       ) : null}
       <h4>{trans.__('Scheduler')}</h4>

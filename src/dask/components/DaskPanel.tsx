@@ -40,14 +40,18 @@ export function DaskPanel(props: IPanelProps): JSX.Element {
         <button
           className="jp-mod-styled"
           aria-expanded={form === 'create'}
-          onClick={() => props.onFormChange(form === 'create' ? 'none' : 'create')}
+          onClick={() =>
+            props.onFormChange(form === 'create' ? 'none' : 'create')
+          }
         >
           {trans.__('New')}
         </button>
         <button
           className="jp-mod-styled"
           aria-expanded={form === 'adopt'}
-          onClick={() => props.onFormChange(form === 'adopt' ? 'none' : 'adopt')}
+          onClick={() =>
+            props.onFormChange(form === 'adopt' ? 'none' : 'adopt')
+          }
         >
           {trans.__('Adopt')}
         </button>

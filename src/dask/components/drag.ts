@@ -39,7 +39,10 @@ export function startDragOnMove(
   const x0 = event.clientX;
   const y0 = event.clientY;
   const move = (e: MouseEvent) => {
-    if (Math.abs(e.clientX - x0) < THRESHOLD && Math.abs(e.clientY - y0) < THRESHOLD) {
+    if (
+      Math.abs(e.clientX - x0) < THRESHOLD &&
+      Math.abs(e.clientY - y0) < THRESHOLD
+    ) {
       return;
     }
     stop();

@@ -45,7 +45,8 @@ const INT = /^\d+$/;
 /** "4GiB", "4GB", "4G", "512MiB", "512M", a bare number of bytes. */
 export const MEMORY = /^\d+(\.\d+)?\s*([KMGTP](i?B)?|B)?$/i;
 /** Slurm's time formats: MM, MM:SS, HH:MM:SS, D-HH, D-HH:MM, D-HH:MM:SS. */
-export const WALLTIME = /^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d{1,2}(:\d{1,2}){0,2})$/;
+export const WALLTIME =
+  /^(\d+|\d+:\d{1,2}|\d+:\d{1,2}:\d{1,2}|\d+-\d{1,2}(:\d{1,2}){0,2})$/;
 
 /** Every field's problem, in words; empty when the form can be sent. */
 export function validate(
