@@ -10,12 +10,9 @@ import {
 } from '@jupyterlab/application';
 import {
   Clipboard,
-  Dialog,
   ICommandPalette,
-  IFrame,
   MainAreaWidget,
-  Notification,
-  showDialog
+  Notification
 } from '@jupyterlab/apputils';
 import { URLExt } from '@jupyterlab/coreutils';
 import { INotebookTracker } from '@jupyterlab/notebook';
@@ -34,7 +31,7 @@ import {
 } from './components/props';
 import { eventMessage } from './events';
 import { daskIcon } from './icon';
-import { ClusterModel, DEFAULT_REFRESH_SECONDS, messageOf } from './model';
+import { ClusterModel, DEFAULT_REFRESH_SECONDS } from './model';
 import type { ICluster } from './types';
 import { DaskWidget, daskUnavailable } from './widget';
 
@@ -297,55 +294,8 @@ export const daskPlugin: JupyterFrontEndPlugin<void> = {
         if (!cluster) {
           return;
         }
-        const external = cluster.backend === 'external';
-        const answer = await showDialog({
-          title: external
-            ? trans.__('Forget %1?', cluster.name)
-            : trans.__('Shut down %1?', cluster.name),
-          body: external
-            ? trans.__(
-                'The cluster was started elsewhere: it keeps running, it is only removed from this list.'
-              )
-            : trans.__(
-                'The scheduler and its %1 workers stop; results they hold are lost.',
-                cluster.workers.connected
-              ),
-          buttons: [
-            Dialog.cancelButton({ label: trans.__('Cancel') }),
-            Dialog.warnButton({
-              label: external ? trans.__('Forget') : trans.__('Shut down')
-            })
-          ]
-        });
-        if (!answer.button.accept) {
-          return;
-        }
-        const done = model.shutdown(cluster.id).then(() => null);
-        Notification.promise(done, {
-          pending: {
-            message: external
-              ? trans.__('Forgetting %1…', cluster.name)
-              : trans.__('Shutting down %1…', cluster.name),
-            options: { autoClose: false }
-          },
-          success: {
-            message: () =>
-              external
-                ? trans.__('Dask cluster %1 was forgotten.', cluster.name)
-                : trans.__('Dask cluster %1 was shut down.', cluster.name),
-            options: { autoClose: 5000 }
-          },
-          error: {
-            message: (reason: unknown) =>
-              trans.__(
-                'Dask cluster %1 was not shut down: %2',
-                cluster.name,
-                messageOf(reason)
-              ),
-            options: { autoClose: false }
-          }
-        });
-        await done.catch(() => undefined);
+        const { confirmShutdown } = await import('./actions');
+        await confirmShutdown(model, cluster, trans);
       }
     });
 
@@ -377,7 +327,8 @@ export const daskPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
-    const plots = new Map<string, MainAreaWidget<IFrame>>();
+    const plots = new Map<string, MainAreaWidget>();
+    let plotCount = 0;
     commands.addCommand(CommandIDs.plot, {
       label: args =>
         args.label
@@ -397,7 +348,7 @@ export const daskPlugin: JupyterFrontEndPlugin<void> = {
           required: ['id', 'route']
         }
       },
-      execute: args => {
+      execute: async args => {
         const cluster = target(args);
         const route = String(args.route ?? '');
         if (!cluster?.dashboardPath || !route) {
@@ -406,22 +357,19 @@ export const daskPlugin: JupyterFrontEndPlugin<void> = {
         const key = `${cluster.id}:${route}`;
         let pane = plots.get(key);
         if (!pane || pane.isDisposed) {
-          const content = new IFrame({
-            sandbox: ['allow-scripts', 'allow-same-origin']
+          const { createPlotWidget } = await import('./actions');
+          pane = createPlotWidget({
+            url: hpcUrl(
+              server.serverSettings,
+              URLExt.join(cluster.dashboardPath, route)
+            ),
+            id: `jp-HpcDask-plot-${cluster.id}-${++plotCount}`,
+            label: trans.__(
+              '%1: %2',
+              cluster.name,
+              String(args.label ?? route).replace(/^Individual /, '')
+            )
           });
-          content.url = hpcUrl(
-            server.serverSettings,
-            URLExt.join(cluster.dashboardPath, route)
-          );
-          pane = new MainAreaWidget({ content });
-          pane.id = `jp-HpcDask-plot-${cluster.id}-${plots.size}`;
-          pane.title.label = trans.__(
-            '%1: %2',
-            cluster.name,
-            String(args.label ?? route).replace(/^Individual /, '')
-          );
-          pane.title.icon = daskIcon;
-          pane.title.closable = true;
           plots.set(key, pane);
           shell.add(pane, 'main', { mode: 'split-right' });
         }
