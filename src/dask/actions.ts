@@ -26,23 +26,34 @@ export async function confirmShutdown(
   trans: TranslationBundle
 ): Promise<void> {
   const external = cluster.backend === 'external';
+  const failed = cluster.status === 'failed';
   const answer = await showDialog({
     title: external
       ? trans.__('Forget %1?', cluster.name)
-      : trans.__('Shut down %1?', cluster.name),
+      : failed
+        ? trans.__('Remove %1?', cluster.name)
+        : trans.__('Shut down %1?', cluster.name),
     body: external
       ? trans.__(
           'The cluster was started elsewhere: it keeps running, it is only removed from this list.'
         )
-      : trans._n(
-          'The scheduler and its worker stop; results they hold are lost.',
-          'The scheduler and its %1 workers stop; results they hold are lost.',
-          cluster.workers.connected
-        ),
+      : failed
+        ? trans.__(
+            'Whatever is left of it is stopped, and its directory and logs are removed.'
+          )
+        : trans._n(
+            'The scheduler and its worker stop; results they hold are lost.',
+            'The scheduler and its %1 workers stop; results they hold are lost.',
+            cluster.workers.connected
+          ),
     buttons: [
       Dialog.cancelButton({ label: trans.__('Cancel') }),
       Dialog.warnButton({
-        label: external ? trans.__('Forget') : trans.__('Shut down')
+        label: external
+          ? trans.__('Forget')
+          : failed
+            ? trans.__('Remove')
+            : trans.__('Shut down')
       })
     ]
   });

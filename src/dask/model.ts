@@ -179,20 +179,29 @@ export class ClusterModel {
     return this._apply(await this._client.adapt(id, adapt));
   }
 
-  /** Shut down (or forget, for an external cluster). */
+  /**
+   * Shut down (or forget, for an external cluster; or remove, for a failed
+   * one). The card says "stopping…" at once; the server answers once
+   * nothing of the cluster is left.
+   */
   async shutdown(id: string): Promise<void> {
     // This page says so itself: the poll must not report it again.
     this._quiet.add(id);
-    try {
-      await this._client.remove(id);
-    } catch (error) {
-      this._quiet.delete(id);
-      throw error;
-    }
     const cluster = this.find(id);
     if (cluster) {
       this._upsert({ ...cluster, status: 'stopping' });
       this._changed.emit();
+    }
+    try {
+      await this._client.remove(id);
+    } catch (error) {
+      this._quiet.delete(id);
+      if (cluster && this.find(id)?.status === 'stopping') {
+        this._upsert(cluster);
+        this._changed.emit();
+      }
+      void this.refresh();
+      throw error;
     }
     void this.refresh();
   }

@@ -275,10 +275,14 @@ export const daskPlugin: JupyterFrontEndPlugin<void> = {
       }
     });
     commands.addCommand(CommandIDs.shutdown, {
-      label: args =>
-        target(args)?.backend === 'external'
+      label: args => {
+        const cluster = target(args);
+        return cluster?.backend === 'external'
           ? trans.__('Forget the Dask Cluster')
-          : trans.__('Shut Down the Dask Cluster'),
+          : cluster?.status === 'failed'
+            ? trans.__('Remove the Failed Dask Cluster')
+            : trans.__('Shut Down the Dask Cluster');
+      },
       caption: trans.__('Shut down the selected cluster, after confirmation'),
       describedBy: ID_ARGS,
       isEnabled: args => {

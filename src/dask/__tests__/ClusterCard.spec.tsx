@@ -96,6 +96,9 @@ describe('ClusterCard', () => {
     expect(screen.getByRole('alert').textContent).toBe(
       'The scheduler exited with code 1: see its log below.'
     );
+    // A failed cluster is removed (DELETE), not shut down.
+    expect(screen.getByRole('button', { name: 'Remove' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Scale' })).toBeNull();
     const summary = screen.getByText('The last 2 log lines');
     const details = summary.closest('details') as HTMLDetailsElement;
     expect(details.open).toBe(false);

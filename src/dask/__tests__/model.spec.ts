@@ -7,7 +7,8 @@ import { cluster, fakeClient, IRequestSeen, trans } from './fixtures';
 /** A server answering the list from a script (the last answer repeats). */
 function scripted(
   answers: (() => Response)[],
-  other: (req: IRequestSeen) => Response = () => json(404, {})
+  other: (req: IRequestSeen) => Response | Promise<Response> = () =>
+    json(404, {})
 ) {
   let i = 0;
   return fakeClient(req => {
@@ -146,6 +147,30 @@ describe('ClusterModel', () => {
     await expect(model.scale('a1b2c3d4e5f6', 4)).rejects.toThrow(
       'can no longer be scaled'
     );
+  });
+
+  it('shows "stopping" while the shutdown runs, and the cluster again if it fails', async () => {
+    let answerDelete: (r: Response) => void = () => undefined;
+    const { client } = scripted(
+      [list(cluster())],
+      () => new Promise<Response>(resolve => (answerDelete = resolve))
+    );
+    model = new ClusterModel({ client });
+    model.enabled = true;
+    await model.refresh();
+    const done = model.shutdown('a1b2c3d4e5f6');
+    expect(model.clusters[0].status).toBe('stopping');
+    await new Promise(resolve => setTimeout(resolve, 10));
+    answerDelete(
+      json(502, {
+        error: {
+          code: 'STOP_FAILED',
+          message: 'Worker 3 could not be stopped: try again.'
+        }
+      })
+    );
+    await expect(done).rejects.toThrow('try again');
+    expect(model.clusters[0].status).toBe('running');
   });
 
   it('reports clusters that come up, fail, or go away, but not its own shutdowns', async () => {

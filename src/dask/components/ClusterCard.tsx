@@ -183,7 +183,11 @@ export function ClusterCard(props: {
             className="jp-mod-styled jp-mod-warn"
             onClick={() => actions.shutdown(cluster.id)}
           >
-            {external ? trans.__('Forget') : trans.__('Shut down')}
+            {external
+              ? trans.__('Forget')
+              : status === 'failed'
+                ? trans.__('Remove')
+                : trans.__('Shut down')}
           </button>
         ) : null}
       </div>
