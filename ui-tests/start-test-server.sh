@@ -86,7 +86,7 @@ cleanup() {
   rm -rf "$STATE"
   if [[ -n $PROBE ]]; then rm -rf "$PROBE"; fi
 }
-mkdir -p "$STATE/root" "$STATE/lab" "$STATE/jupyter/runtime" "$STATE/ipython"
+mkdir -p "$STATE/root" "$STATE/lab" "$STATE/jupyter/runtime" "$STATE/jupyter/data" "$STATE/ipython"
 chown -R "$RUN_AS:" "$STATE"
 chmod 700 "$STATE"
 
@@ -135,7 +135,8 @@ EOF
 fi
 
 # A clean environment, as a login would give (HOME, USER, LOGNAME of the
-# user); Jupyter's and IPython's own files go to this run's state. With
+# user); Jupyter's and IPython's own files (and the Dask clusters' state,
+# under the Jupyter data dir) go to this run's state. With
 # --cgroup-memory, the subshell joins the cgroup before it becomes the server,
 # so everything the server starts is inside.
 (
@@ -143,7 +144,7 @@ fi
 exec "${AS_USER[@]}" env -i \
   PATH="$path" HOME="$HOME_DIR" USER="$RUN_AS" LOGNAME="$RUN_AS" SHELL=/bin/bash \
   LANG="${LANG:-C.UTF-8}" ${TZ:+TZ="$TZ"} "${slurm_conf[@]}" "${EXTRA_ENV[@]}" \
-  JUPYTER_RUNTIME_DIR="$STATE/jupyter/runtime" IPYTHONDIR="$STATE/ipython" \
+  JUPYTER_RUNTIME_DIR="$STATE/jupyter/runtime" JUPYTER_DATA_DIR="$STATE/jupyter/data" IPYTHONDIR="$STATE/ipython" \
   HPC_LAB_STATE="$STATE/lab" HPC_LABEXTENSIONS="$PWD/labextensions-test" \
   node ../server-proxy/bin/hpc-proxy front --port "$PORT" --log-level warn \
   --config "$CONFIG" --root "$STATE/root" -- \

@@ -13,6 +13,8 @@ import Ajv from 'ajv';
 import type { IAuthenticator } from './auth';
 import { CapabilityService } from './capabilities';
 import type { IHpcConfig } from './config';
+import { daskRoutes } from './dask/routes';
+import { DaskService } from './dask/service';
 import { errorBody, errors, HpcError } from './errors';
 import { Executor } from './exec';
 import { ResourceService } from './resources/service';
@@ -38,6 +40,8 @@ export interface IAppOptions {
   resources?: ResourceService;
   /** Root of the process tree the meter shows (default: the server's parent). */
   processRootPid?: number;
+  /** The Dask registry (tests inject one); by default built from the config. */
+  dask?: DaskService;
 }
 
 /** Services shared by every route. */
@@ -48,6 +52,7 @@ export interface IServices {
   capabilities: CapabilityService;
   slurm: SlurmService;
   resources: ResourceService;
+  dask: DaskService;
 }
 
 /** A validation failure in words (job ids get an example, not a regex). */
@@ -93,6 +98,13 @@ export function buildApp(options: IAppOptions): FastifyInstance {
         // Called only once the app exists (GPU start-up problems, once each).
         log: (level, message) =>
           app.log[level]({ feature: 'resources' }, message)
+      }),
+    dask:
+      options.dask ??
+      new DaskService({
+        executor,
+        config: options.config,
+        log: (level, message) => app.log[level]({ feature: 'dask' }, message)
       })
   };
   const app = Fastify({
@@ -218,12 +230,18 @@ export function buildApp(options: IAppOptions): FastifyInstance {
   void app.register(versionRoutes(services), { prefix });
   void app.register(slurmRoutes(services), { prefix });
   void app.register(resourceRoutes(services), { prefix });
+  void app.register(daskRoutes(services), { prefix });
   app.addHook('onClose', async () => {
+    // Local clusters stop with the server; Slurm ones are reconciled at the
+    // next start (dask/service.ts, shutdown).
+    await services.dask.shutdown();
     services.resources.dispose();
     executor.dispose();
   });
   // Start detecting at once: the first page load should not wait for it.
   app.addHook('onReady', async () => {
+    // Clusters left by an earlier server: watched again or stopped.
+    await services.dask.init();
     if (options.config.resources.idleStopSeconds === 0) {
       void services.resources.start(); // always on (resources.idleStopSeconds: 0)
     }

@@ -5,6 +5,7 @@
  */
 import Ajv, { ErrorObject } from 'ajv';
 import { readFileSync } from 'node:fs';
+import { parseMemory, parseWalltime } from './dask/units';
 
 export interface IProfile {
   name: string;
@@ -41,8 +42,28 @@ export interface IHpcConfig {
   };
   dask: {
     python: string;
+    /** argv replacing `[python, -m, distributed.cli.dask_scheduler]`. */
+    schedulerCommand: string[] | null;
+    /** argv replacing `[python, -m, distributed.cli.dask_worker]`. */
+    workerCommand: string[] | null;
     maxWorkers: number;
-    slurmDefaults: { partition: string | null; walltime: string };
+    /** Where cluster records live; null: the Jupyter data dir's `jupyterlab-hpc/dask`. */
+    stateDir: string | null;
+    /** The local backend's `--host`. */
+    host: string;
+    /** What start-up does with clusters still alive: watch them again or stop them. */
+    onRestart: 'adopt' | 'cancel';
+    deathTimeoutSeconds: number;
+    slurmDefaults: {
+      partition: string | null;
+      account: string | null;
+      walltime: string;
+      memoryPerWorker: string;
+      threadsPerWorker: number;
+      schedulerMemory: string;
+      interface: string | null;
+      prologue: string[];
+    };
   };
   gallery: {
     catalogues: string[];
@@ -55,6 +76,14 @@ export interface IHpcConfig {
 }
 
 const slurmName = { type: 'string', pattern: '^[A-Za-z0-9_.-]{1,64}$' };
+/** A command line as an argument array (never a shell string). */
+const argv = {
+  type: 'array',
+  minItems: 1,
+  items: { type: 'string', minLength: 1 }
+};
+/** Sizes as units.ts reads them ("2GiB", "4G", "512M", bytes). */
+const memory = { type: 'string', minLength: 1, maxLength: 32 };
 
 /** JSON Schema of the file; `default`s fill in what the admin left out. */
 export const CONFIG_SCHEMA = {
@@ -133,17 +162,51 @@ export const CONFIG_SCHEMA = {
       default: {},
       properties: {
         python: { type: 'string', minLength: 1, default: '/usr/bin/python3' },
+        schedulerCommand: { anyOf: [argv, { type: 'null' }], default: null },
+        workerCommand: { anyOf: [argv, { type: 'null' }], default: null },
         maxWorkers: { type: 'integer', minimum: 1, default: 100 },
+        stateDir: {
+          anyOf: [{ type: 'string', pattern: '^/' }, { type: 'null' }],
+          default: null
+        },
+        host: {
+          type: 'string',
+          pattern: '^[A-Za-z0-9_.:-]{1,253}$',
+          default: '127.0.0.1'
+        },
+        onRestart: { enum: ['adopt', 'cancel'], default: 'adopt' },
+        deathTimeoutSeconds: {
+          type: 'integer',
+          minimum: 1,
+          maximum: 86400,
+          default: 60
+        },
         slurmDefaults: {
           type: 'object',
           additionalProperties: false,
           default: {},
           properties: {
             partition: { anyOf: [slurmName, { type: 'null' }], default: null },
+            account: { anyOf: [slurmName, { type: 'null' }], default: null },
             walltime: {
               type: 'string',
               pattern: '^[0-9:-]{1,16}$',
               default: '01:00:00'
+            },
+            memoryPerWorker: { ...memory, default: '2GiB' },
+            threadsPerWorker: { type: 'integer', minimum: 1, default: 1 },
+            schedulerMemory: { ...memory, default: '1GiB' },
+            interface: {
+              anyOf: [
+                { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$' },
+                { type: 'null' }
+              ],
+              default: null
+            },
+            prologue: {
+              type: 'array',
+              items: { type: 'string', pattern: '^[^\\n\\u0000]*$' },
+              default: []
             }
           }
         }
@@ -224,6 +287,22 @@ export function parseConfig(raw: unknown, source = 'config'): IHpcConfig {
     throw new ConfigError(source, [
       `/resources/historySeconds: ${config.resources.historySeconds} s at one sample every ${config.resources.sampleSeconds} s is ${Math.ceil(slots)} samples, more than the 200000 kept`
     ]);
+  }
+  const d = config.dask.slurmDefaults;
+  const units: string[] = [];
+  for (const [key, check] of [
+    ['memoryPerWorker', () => parseMemory(d.memoryPerWorker)],
+    ['schedulerMemory', () => parseMemory(d.schedulerMemory)],
+    ['walltime', () => parseWalltime(d.walltime)]
+  ] as const) {
+    try {
+      check();
+    } catch (e) {
+      units.push(`/dask/slurmDefaults/${key}: ${(e as Error).message}`);
+    }
+  }
+  if (units.length) {
+    throw new ConfigError(source, units);
   }
   return config;
 }

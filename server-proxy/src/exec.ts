@@ -5,7 +5,7 @@
  * and a concurrency limit. Everything else calls `Executor.run`.
  */
 import { spawn } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
+import { accessSync, closeSync, constants, openSync } from 'node:fs';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 
@@ -122,6 +122,21 @@ export interface IStreamHandle {
   pid: number | undefined;
   /** Kills the process group (SIGKILL); `onExit` follows. */
   stop(): void;
+}
+
+export interface IDaemonOptions {
+  /** Receives the daemon's stdout and stderr (appended; created 0600). */
+  logFile: string;
+  cwd?: string;
+  /** Variables added to the allow-listed environment. */
+  env?: Record<string, string>;
+}
+
+export interface IDaemon {
+  /** Its pid, also its process group's id. */
+  pid: number;
+  /** Resolves when it exits (only while this server is its parent). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
 /** Raised when the command could not be started at all (ENOENT, EACCES). */
@@ -290,6 +305,66 @@ export class Executor {
     return { pid, stop };
   }
 
+  /**
+   * Starts a long-lived daemon (a Dask scheduler or worker): no shell, the
+   * allow-listed environment plus `env`, its own process group, stdout and
+   * stderr appended to `logFile`, stdin closed. Unlike `run` and `stream`,
+   * `dispose` does not kill it: daemons must outlive an orderly or crashed
+   * server when the caller's policy says so, and the caller stops them
+   * (`signalGroup`). Resolves once it runs; rejects with `SpawnError` when it
+   * can't be started.
+   */
+  daemon(
+    command: string,
+    args: readonly string[],
+    options: IDaemonOptions
+  ): Promise<IDaemon> {
+    if (this._disposed) {
+      return Promise.reject(
+        new SpawnError(command, 'EDISPOSED', 'the server is shutting down')
+      );
+    }
+    let log: number;
+    try {
+      log = openSync(options.logFile, 'a', 0o600);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return new Promise<IDaemon>((resolve, reject) => {
+      let child;
+      try {
+        child = spawn(command, [...args], {
+          shell: false,
+          detached: true,
+          cwd: options.cwd,
+          env: cleanEnv(this._baseEnv, options.env),
+          stdio: ['ignore', log, log]
+        });
+      } finally {
+        closeSync(log); // the child holds its own copy
+      }
+      const exited = new Promise<{
+        code: number | null;
+        signal: NodeJS.Signals | null;
+      }>(done => child.once('exit', (code, signal) => done({ code, signal })));
+      child.once('error', (e: NodeJS.ErrnoException) =>
+        reject(
+          new SpawnError(
+            command,
+            e.code ?? 'EUNKNOWN',
+            e.code === 'ENOENT'
+              ? `${command}: command not found`
+              : `${command}: ${e.message}`
+          )
+        )
+      );
+      child.once('spawn', () => {
+        child.unref(); // the server may exit while it runs
+        resolve({ pid: child.pid as number, exited });
+      });
+    });
+  }
+
   /** Kills every running process group; later `run` calls fail. */
   dispose(): void {
     if (this._disposed) {
@@ -438,10 +513,23 @@ export class Executor {
 
 /** Signals a process group; the group may already be gone. */
 function killGroup(pid: number, signal: NodeJS.Signals): void {
+  signalGroup(pid, signal);
+}
+
+/**
+ * Sends `signal` to the process group `pgid` (signal 0 only asks whether any
+ * process of it is left). False when no process of the group exists.
+ */
+export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
+  if (!Number.isInteger(pgid) || pgid <= 1) {
+    return false; // -1 and -0 would mean every process / our own group
+  }
   try {
-    process.kill(-pid, signal);
-  } catch {
-    // already exited
+    process.kill(-pgid, signal);
+    return true;
+  } catch (e) {
+    // EPERM: it exists but is not ours (a reused id): not ours to signal.
+    return (e as NodeJS.ErrnoException).code === 'EPERM' && signal === 0;
   }
 }
 

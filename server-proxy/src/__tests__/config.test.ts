@@ -13,6 +13,17 @@ function configError(fn: () => unknown): ConfigError {
   throw new Error('expected a ConfigError');
 }
 
+const DASK_SLURM_DEFAULTS = {
+  partition: null,
+  account: null,
+  walltime: '01:00:00',
+  memoryPerWorker: '2GiB',
+  threadsPerWorker: 1,
+  schedulerMemory: '1GiB',
+  interface: null,
+  prologue: []
+};
+
 describe('parseConfig', () => {
   it('fills in every default of an empty config', () => {
     expect(parseConfig({})).toEqual({
@@ -35,8 +46,14 @@ describe('parseConfig', () => {
       },
       dask: {
         python: '/usr/bin/python3',
+        schedulerCommand: null,
+        workerCommand: null,
         maxWorkers: 100,
-        slurmDefaults: { partition: null, walltime: '01:00:00' }
+        stateDir: null,
+        host: '127.0.0.1',
+        onRestart: 'adopt',
+        deathTimeoutSeconds: 60,
+        slurmDefaults: DASK_SLURM_DEFAULTS
       },
       gallery: {
         catalogues: [],
@@ -75,8 +92,8 @@ describe('parseConfig', () => {
       profiles: []
     });
     expect(config.dask.slurmDefaults).toEqual({
-      partition: 'gpu',
-      walltime: '01:00:00'
+      ...DASK_SLURM_DEFAULTS,
+      partition: 'gpu'
     });
   });
 
@@ -87,6 +104,51 @@ describe('parseConfig', () => {
     expect(e.source).toBe('site.json');
     expect(e.problems).toContain('/slurm: unknown key "pollSecs"');
     expect(e.message).toMatch(/invalid configuration in site\.json/);
+  });
+
+  it('refuses Dask sizes, walltimes and commands it cannot use', () => {
+    const e = configError(() =>
+      parseConfig({
+        dask: {
+          schedulerCommand: 'python -m x',
+          onRestart: 'kill',
+          stateDir: 'relative/dir',
+          slurmDefaults: { memoryPerWorker: '2 gigs', walltime: '1-25' }
+        }
+      })
+    );
+    expect(e.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/dask\/schedulerCommand/),
+        expect.stringMatching(/^\/dask\/onRestart/),
+        expect.stringMatching(/^\/dask\/stateDir/)
+      ])
+    );
+    const units = configError(() =>
+      parseConfig({
+        dask: { slurmDefaults: { memoryPerWorker: '2 gigs', walltime: '1-25' } }
+      })
+    );
+    expect(units.problems).toEqual([
+      expect.stringMatching(
+        /^\/dask\/slurmDefaults\/memoryPerWorker: "2 gigs" is not a memory size/
+      ),
+      expect.stringMatching(
+        /^\/dask\/slurmDefaults\/walltime: "1-25" is not a walltime/
+      )
+    ]);
+    expect(
+      parseConfig({
+        dask: {
+          schedulerCommand: [
+            '/opt/venv/bin/python',
+            '-m',
+            'distributed.cli.dask_scheduler'
+          ],
+          onRestart: 'cancel'
+        }
+      }).dask.schedulerCommand
+    ).toHaveLength(3);
   });
 
   it('refuses an unknown top-level section', () => {

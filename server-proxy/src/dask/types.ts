@@ -10,12 +10,7 @@
 export type ClusterBackend = 'local' | 'slurm' | 'external';
 
 export type ClusterStatus =
-  | 'starting'
-  | 'running'
-  | 'scaling'
-  | 'stopping'
-  | 'stopped'
-  | 'failed';
+  'starting' | 'running' | 'scaling' | 'stopping' | 'stopped' | 'failed';
 
 /** A create request after validation (units normalised). */
 export interface IClusterSpec {
@@ -165,7 +160,11 @@ export interface IDaskBackend {
    * already asked the scheduler to retire those, moving their data, when the
    * scheduler's HTTP API allows); their processes/jobs must end either way.
    */
-  scale(record: IClusterRecord, n: number, current: IClusterWorker[]): Promise<void>;
+  scale(
+    record: IClusterRecord,
+    n: number,
+    current: IClusterWorker[]
+  ): Promise<void>;
   /** Scheduler first, then every worker and job; resolves when all are gone. */
   stop(record: IClusterRecord): Promise<void>;
   /** After a restart: true when the scheduler process/job still exists. */
