@@ -117,6 +117,44 @@ test.describe('Dask clusters on this machine', () => {
     clusterId = '';
   });
 
+  test('a card dragged into a notebook becomes a client code cell', async ({
+    page
+  }) => {
+    test.setTimeout(180000);
+    await openPanel(page);
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    const form = page.getByRole('form', { name: 'New Dask cluster' });
+    await form.getByLabel('Name').fill('ui-drag');
+    await form.getByLabel('Workers', { exact: true }).fill('1');
+    await form.getByRole('button', { name: 'Start' }).click();
+    const card = page.locator('.jp-HpcDask-card', { hasText: 'ui-drag' });
+    clusterId = (await card.getAttribute('data-cluster-id')) ?? '';
+    await expect(card.getByRole('status')).toHaveText('running', {
+      timeout: 90000
+    });
+
+    await page.notebook.createNew('drag.ipynb');
+    await page.notebook.setCell(0, 'code', 'x = 1');
+    await openPanel(page);
+    const from = await card.locator('.jp-HpcDask-name').boundingBox();
+    const to = await page
+      .locator('.jp-NotebookPanel:visible .jp-Cell')
+      .first()
+      .boundingBox();
+    if (!from || !to) {
+      throw new Error('the card or the cell is not on screen');
+    }
+    await page.mouse.move(from.x + 5, from.y + 5);
+    await page.mouse.down();
+    await page.mouse.move(from.x + 30, from.y + 30, { steps: 5 });
+    await page.mouse.move(to.x + 40, to.y + to.height / 2, { steps: 10 });
+    await page.mouse.up();
+    const cells = page.locator('.jp-NotebookPanel:visible .jp-Cell');
+    await expect(cells).toHaveCount(2);
+    const texts = await cells.allInnerTexts();
+    expect(texts.join('\n')).toContain(`dask/${clusterId}/scheduler.json`);
+  });
+
   test('a bad memory size is refused next to its field, in the server’s words', async ({
     page
   }) => {
