@@ -160,7 +160,12 @@ export function ClusterCharts(props: {
       ) : null}
       {chart(
         trans.__('Workers'),
-        trans.__('%1 workers, %2 threads', latest.workers, latest.threads),
+        trans._n(
+          '%1 worker, %2 threads',
+          '%1 workers, %2 threads',
+          latest.workers,
+          latest.threads
+        ),
         <LineChart data={rows} syncId="jp-HpcDask">
           {grid}
           {xAxis}

@@ -117,7 +117,7 @@ test.describe('Dask clusters on this machine', () => {
     clusterId = '';
   });
 
-  test('a card dragged into a notebook becomes a client code cell', async ({
+  test('a card dragged into a notebook becomes a client code cell; its charts show its worker', async ({
     page
   }) => {
     test.setTimeout(180000);
@@ -153,6 +153,16 @@ test.describe('Dask clusters on this machine', () => {
     await expect(cells).toHaveCount(2);
     const texts = await cells.allInnerTexts();
     expect(texts.join('\n')).toContain(`dask/${clusterId}/scheduler.json`);
+
+    // Its charts, from the server's metrics, in a pane of their own.
+    await openPanel(page);
+    await card.getByRole('button', { name: 'Charts' }).click();
+    const charts = page.locator('.jp-HpcDask-chartsPanel:visible');
+    await expect(charts.locator('figcaption').first()).toContainText(
+      '1 worker, 1 threads',
+      { timeout: 20000 }
+    );
+    await expect(charts.locator('.recharts-surface')).toHaveCount(4);
   });
 
   test('a bad memory size is refused next to its field, in the server’s words', async ({
