@@ -112,8 +112,9 @@ export interface ICreateRequest {
 }
 
 /** The body of `POST dask/clusters/adopt`. */
-export type AdoptRequest =
-  { schedulerFile: string } | { address: string; dashboardPort?: number };
+export type AdoptRequest = (
+  { schedulerFile: string } | { address: string; dashboardPort?: number }
+) & { name?: string };
 
 /** A status in which the cluster is on its way somewhere (polled fast). */
 export function isTransitional(status: ClusterStatus): boolean {

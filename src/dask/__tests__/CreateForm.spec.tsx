@@ -244,6 +244,9 @@ describe('AdoptForm', () => {
       address: 'tcp://10.0.0.5:8786',
       dashboardPort: 8787
     });
+    expect(
+      adoptRequest('address', '', 'tcp://10.0.0.5:8786', '', trans, ' etl ')
+    ).toEqual({ address: 'tcp://10.0.0.5:8786', name: 'etl' });
     expect(adoptRequest('address', '', '10.0.0.5', '', trans)).toMatch(
       /tcp:\/\//
     );

@@ -14,12 +14,17 @@ export function adoptRequest(
   file: string,
   address: string,
   port: string,
-  trans: TranslationBundle
+  trans: TranslationBundle,
+  name = ''
 ): AdoptRequest | string {
+  const named = name.trim() ? { name: name.trim() } : {};
+  if (name.trim().length > 64) {
+    return trans.__('A name of at most 64 characters.');
+  }
   if (by === 'file') {
     const path = file.trim();
     return path.startsWith('/')
-      ? { schedulerFile: path }
+      ? { schedulerFile: path, ...named }
       : trans.__('The scheduler file’s absolute path, starting with /.');
   }
   const addr = address.trim();
@@ -28,11 +33,11 @@ export function adoptRequest(
   }
   const p = port.trim();
   if (!p) {
-    return { address: addr };
+    return { address: addr, ...named };
   }
   const n = Number(p);
   return /^\d+$/.test(p) && n >= 1 && n <= 65535
-    ? { address: addr, dashboardPort: n }
+    ? { address: addr, dashboardPort: n, ...named }
     : trans.__('The dashboard port: a number from 1 to 65535.');
 }
 
@@ -47,12 +52,13 @@ export function AdoptForm(props: {
   const [file, setFile] = React.useState('');
   const [address, setAddress] = React.useState('');
   const [port, setPort] = React.useState('');
+  const [name, setName] = React.useState('');
   const [error, setError] = React.useState<string | null>(null);
   const [busy, setBusy] = React.useState(false);
 
   const onSubmit = (event: React.FormEvent) => {
     event.preventDefault();
-    const request = adoptRequest(by, file, address, port, trans);
+    const request = adoptRequest(by, file, address, port, trans, name);
     if (typeof request === 'string') {
       setError(request);
       return;
@@ -137,6 +143,14 @@ export function AdoptForm(props: {
           </div>
         </>
       )}
+      <div className="jp-HpcDask-field">
+        <label htmlFor={`${id}-name`}>{trans.__('Name (optional)')}</label>
+        <input
+          id={`${id}-name`}
+          value={name}
+          onChange={e => setName(e.target.value)}
+        />
+      </div>
       {error ? (
         <p className="jp-HpcDask-error" role="alert">
           {error}
