@@ -292,9 +292,10 @@ export class ClusterModel {
     if (!this._enabled) {
       return true;
     }
-    // Hidden panel: keep watching clusters on their way (their
-    // notifications), else wait until it is shown again.
-    return this._active || this._moving() ? 'when-hidden' : true;
+    // A hidden panel still watches the user's clusters (their
+    // notifications: running, failed, gone); with none, nothing is asked
+    // until the panel is shown. A hidden browser tab asks nothing.
+    return this._active || this._clusters.length > 0 ? 'when-hidden' : true;
   }
 
   private _frequency(): IPoll.Frequency {

@@ -47,6 +47,22 @@ describe('ClusterModel', () => {
     expect(model.loaded).toBe(true);
   });
 
+  it('with the panel hidden, keeps watching existing clusters only', async () => {
+    const none = scripted([list()]);
+    model = new ClusterModel({ client: none.client, refreshSeconds: 1 });
+    model.enabled = true;
+    await new Promise(resolve => setTimeout(resolve, 1600));
+    // The first look at start-up, then nothing: no cluster to watch.
+    expect(none.requests).toHaveLength(1);
+    model.dispose();
+
+    const some = scripted([list(cluster())]);
+    model = new ClusterModel({ client: some.client, refreshSeconds: 1 });
+    model.enabled = true;
+    await new Promise(resolve => setTimeout(resolve, 1600));
+    expect(some.requests.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('polls every 2 s while a cluster is starting, else at the setting', async () => {
     const { client } = scripted([
       list(cluster({ status: 'starting' })),
