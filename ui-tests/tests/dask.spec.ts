@@ -117,7 +117,7 @@ test.describe('Dask clusters on this machine', () => {
     clusterId = '';
   });
 
-  test('a card dragged into a notebook becomes a client code cell; its charts show its worker', async ({
+  test('a card dragged into a notebook, or its context menu, adds the client code; its charts show its worker', async ({
     page
   }) => {
     test.setTimeout(180000);
@@ -153,6 +153,15 @@ test.describe('Dask clusters on this machine', () => {
     await expect(cells).toHaveCount(2);
     const texts = await cells.allInnerTexts();
     expect(texts.join('\n')).toContain(`dask/${clusterId}/scheduler.json`);
+
+    // The card's context menu has the same commands, aimed at that card.
+    await openPanel(page);
+    await card.locator('.jp-HpcDask-name').click({ button: 'right' });
+    const menu = page.locator('.lm-Menu');
+    await expect(menu).toContainText('Copy Dask Client Code');
+    await expect(menu).toContainText('Shut Down the Dask Cluster');
+    await menu.getByText('Insert Dask Client Code').click();
+    await expect(cells).toHaveCount(3);
 
     // Its charts, from the server's metrics, in a pane of their own.
     await openPanel(page);
