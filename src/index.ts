@@ -3,6 +3,7 @@
  */
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { corePlugin, statusPlugin } from './core/plugin';
+import { daskPlugin } from './dask/plugin';
 import { resourcesPlugin } from './resources/plugin';
 import { slurmPlugin } from './slurm/plugin';
 import { slurmSubmitPlugin } from './slurm/submit/plugin';
@@ -17,7 +18,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   statusPlugin,
   slurmPlugin,
   slurmSubmitPlugin,
-  resourcesPlugin
+  resourcesPlugin,
+  daskPlugin
 ];
 
 export default plugins;

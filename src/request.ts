@@ -20,12 +20,23 @@ export class HpcRequestError extends Error {
   }
 }
 
+/**
+ * The URL of a path under the server's base (`{baseUrl}hpc/...`), e.g. a
+ * proxied Dask dashboard's `dask/{id}/dashboard/`.
+ */
+export function hpcUrl(
+  settings: ServerConnection.ISettings,
+  path: string
+): string {
+  return URLExt.join(settings.baseUrl, 'hpc', path);
+}
+
 /** The URL of an API path, e.g. `apiUrl(settings, 'version')`. */
 export function apiUrl(
   settings: ServerConnection.ISettings,
   path: string
 ): string {
-  return URLExt.join(settings.baseUrl, 'hpc', 'api', path);
+  return hpcUrl(settings, URLExt.join('api', path));
 }
 
 interface IErrorBody {
