@@ -192,3 +192,121 @@ test.describe('Dask clusters on this machine', () => {
     await expect(page.locator('.jp-HpcDask-card')).toHaveCount(0);
   });
 });
+
+/** alice's jobs of cluster `id` in Slurm's queue, straight from squeue. */
+function slurmJobsOf(id: string): string[] {
+  return execFileSync('squeue', [
+    '--noheader',
+    '--array',
+    '--all',
+    `--name=dask-${id}-scheduler,dask-${id}-worker`,
+    '--format=%i %j %u %T'
+  ])
+    .toString()
+    .split('\n')
+    .map(l => l.trim())
+    .filter(Boolean);
+}
+
+test.describe('Dask clusters as Slurm jobs', () => {
+  let clusterId = '';
+
+  test.afterEach(() => {
+    // A safety net: whatever happened, no job of this cluster stays queued.
+    if (clusterId) {
+      try {
+        execFileSync('scancel', [
+          `--name=dask-${clusterId}-scheduler,dask-${clusterId}-worker`
+        ]);
+      } catch {
+        // none left
+      }
+      clusterId = '';
+    }
+  });
+
+  test('start as alice’s jobs, see them in the queue, compute, shut down with no job left', async ({
+    page
+  }) => {
+    test.setTimeout(300000);
+    await openPanel(page);
+    await page.getByRole('button', { name: 'New', exact: true }).click();
+    const form = page.getByRole('form', { name: 'New Dask cluster' });
+    await form.getByRole('radio', { name: 'Slurm jobs' }).check();
+    await form.getByLabel('Name').fill('ui-slurm');
+    await form.getByLabel('Workers', { exact: true }).fill('2');
+    await form.getByLabel('Memory per worker').fill('512MiB');
+    await form.getByLabel('Walltime').fill('00:10:00');
+    await form.getByLabel('Partition').selectOption('debug');
+    // The job scripts, shown before anything is submitted.
+    await form.getByRole('button', { name: 'Preview job scripts' }).click();
+    await expect(form.getByLabel('Each worker')).toContainText(
+      '#SBATCH --partition=debug'
+    );
+    await expect(form.getByLabel('Scheduler')).toContainText(
+      'distributed.cli.dask_scheduler'
+    );
+    await form.getByRole('button', { name: 'Start' }).click();
+
+    const card = page.locator('.jp-HpcDask-card', { hasText: 'ui-slurm' });
+    await expect(card).toBeVisible();
+    clusterId = (await card.getAttribute('data-cluster-id')) ?? '';
+    expect(clusterId).toMatch(/^[a-z0-9]{8,32}$/);
+    await expect(card.getByRole('status')).toHaveText('running', {
+      timeout: 120000
+    });
+    await expect(card).toContainText('2 / 2');
+    // Its jobs, with their roles, on the card ...
+    await expect(card.locator('.jp-HpcDask-job.jp-mod-running')).toHaveCount(
+      3,
+      { timeout: 30000 }
+    );
+    // ... in Slurm's own queue, as alice's ...
+    const jobs = slurmJobsOf(clusterId);
+    expect(jobs).toHaveLength(3);
+    expect(jobs.every(j => / alice RUNNING$/.test(j))).toBe(true);
+    // ... and in the queue panel.
+    await page.evaluate(() =>
+      window.galata.app.commands.execute('jupyterlab-hpc:slurm-open')
+    );
+    const queue = page.locator('#jp-HpcSlurm-panel');
+    await expect(queue).toBeVisible();
+    await queue.getByPlaceholder('Filter jobs').fill(`dask-${clusterId}`);
+    await page.evaluate(() =>
+      window.galata.app.commands.execute('jupyterlab-hpc:slurm-refresh')
+    );
+    await expect(queue.locator('.jp-HpcSlurm-row')).toHaveCount(3, {
+      timeout: 60000
+    });
+    await expect(
+      queue.locator('.jp-HpcSlurm-row', {
+        hasText: `dask-${clusterId}-scheduler`
+      })
+    ).toHaveCount(1);
+
+    // The client code in a notebook; the kernel computes on the Slurm workers.
+    await page.notebook.createNew('dask-slurm.ipynb');
+    await page.notebook.setCell(0, 'code', 'import dask.array as da');
+    await openPanel(page);
+    await card.getByRole('button', { name: 'Insert client code' }).click();
+    await page.notebook.runCell(0, true);
+    await page.notebook.runCell(1, true);
+    await page.notebook.addCell(
+      'code',
+      'print(da.ones((2000, 2000)).sum().compute(), len(client.scheduler_info()["workers"]))'
+    );
+    await page.notebook.runCell(2, true);
+    expect(await page.notebook.getCellTextOutput(2)).toEqual(['4000000.0 2\n']);
+
+    // Shut down: no job of it stays in squeue.
+    await openPanel(page);
+    await card.getByRole('button', { name: 'Shut down' }).click();
+    await page
+      .locator('.jp-Dialog')
+      .getByRole('button', { name: 'Shut down' })
+      .click();
+    await expect(card).toHaveCount(0, { timeout: 60000 });
+    expect(slurmJobsOf(clusterId)).toEqual([]);
+    clusterId = '';
+  });
+});
