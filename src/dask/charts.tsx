@@ -17,44 +17,9 @@ import {
   XAxis,
   YAxis
 } from 'recharts';
+import { useThemeColors } from '../chartColors';
 import { byteUnit, formatBytes, inUnit } from '../resources/format';
 import type { IClusterSample } from './types';
-
-interface IColors {
-  line: string;
-  second: string;
-  limit: string;
-  grid: string;
-  text: string;
-  background: string;
-}
-
-function readColors(): IColors {
-  const style = getComputedStyle(document.body);
-  const v = (name: string) => style.getPropertyValue(name).trim();
-  return {
-    line: v('--jp-brand-color1'),
-    second: v('--jp-accent-color1'),
-    limit: v('--jp-error-color1'),
-    grid: v('--jp-border-color2'),
-    text: v('--jp-ui-font-color2'),
-    background: v('--jp-layout-color1')
-  };
-}
-
-/** The theme's colours, updated when Lab switches theme. */
-function useThemeColors(): IColors {
-  const [colors, setColors] = React.useState(readColors);
-  React.useEffect(() => {
-    const observer = new MutationObserver(() => setColors(readColors()));
-    observer.observe(document.body, {
-      attributes: true,
-      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
-    });
-    return () => observer.disconnect();
-  }, []);
-  return colors;
-}
 
 /** One point of the charts; memory in the unit of the largest limit. */
 export interface IClusterRow {

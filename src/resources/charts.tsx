@@ -18,6 +18,7 @@ import {
   XAxis,
   YAxis
 } from 'recharts';
+import { IChartColors, useThemeColors } from '../chartColors';
 import {
   byteUnit,
   formatBytes,
@@ -70,44 +71,6 @@ export function chartRows(
     rows.push(row);
   }
   return rows;
-}
-
-interface IColors {
-  line: string;
-  second: string;
-  limit: string;
-  warn: string;
-  grid: string;
-  text: string;
-  background: string;
-}
-
-function readColors(): IColors {
-  const style = getComputedStyle(document.body);
-  const v = (name: string) => style.getPropertyValue(name).trim();
-  return {
-    line: v('--jp-brand-color1'),
-    second: v('--jp-accent-color1'),
-    limit: v('--jp-error-color1'),
-    warn: v('--jp-warn-color1'),
-    grid: v('--jp-border-color2'),
-    text: v('--jp-ui-font-color2'),
-    background: v('--jp-layout-color1')
-  };
-}
-
-/** The theme's colours, updated when Lab switches theme. */
-function useThemeColors(): IColors {
-  const [colors, setColors] = React.useState(readColors);
-  React.useEffect(() => {
-    const observer = new MutationObserver(() => setColors(readColors()));
-    observer.observe(document.body, {
-      attributes: true,
-      attributeFilter: ['data-jp-theme-name', 'data-jp-theme-light']
-    });
-    return () => observer.disconnect();
-  }, []);
-  return colors;
 }
 
 const clock = (t: number) => new Date(t).toLocaleTimeString();
@@ -309,7 +272,7 @@ function UsageChart(props: {
   dataKey: string;
   name: string;
   rows: IRow[];
-  colors: IColors;
+  colors: IChartColors;
   xAxis: JSX.Element;
   limit: number | null;
   /** The axis' top when it is not the limit (memory: the node's). */
@@ -376,7 +339,7 @@ function UsageChart(props: {
 function GpuChart(props: {
   gpu: IGpu;
   rows: IRow[];
-  colors: IColors;
+  colors: IChartColors;
   axis: object;
   xAxis: JSX.Element;
   tooltip: JSX.Element;
