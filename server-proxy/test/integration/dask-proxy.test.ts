@@ -165,6 +165,14 @@ afterAll(async () => {
   await cleanup(); // SIGKILLs the scheduler's process group, even after a failure
   relayOpen.forEach(s => s.destroy()); // (none, unless a test failed)
   await new Promise(r => relay?.close(r));
+  // Killed: reaped once Node sees it exit (until then it is a zombie that
+  // `kill -0` still finds).
+  if (scheduler.exitCode === null && scheduler.signalCode === null) {
+    await Promise.race([
+      new Promise(r => scheduler.once('exit', r)),
+      new Promise(r => setTimeout(r, 10_000))
+    ]);
+  }
   expect(alive(scheduler.pid as number)).toBe(false);
 });
 
