@@ -58,7 +58,9 @@ export const ENTRY_SCHEMA = {
           type: 'object',
           additionalProperties: false,
           required: ['path'],
-          properties: { path: { type: 'string', pattern: '^/', maxLength: 4096 } }
+          properties: {
+            path: { type: 'string', pattern: '^/', maxLength: 4096 }
+          }
         },
         {
           type: 'object',
@@ -205,7 +207,10 @@ export function checkRelative(field: string, value: string): string {
 /** True when `child` is `parent` or inside it (both real, absolute). */
 export function inside(parent: string, child: string): boolean {
   const rel = relative(parent, child);
-  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+  return (
+    rel === '' ||
+    (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel))
+  );
 }
 
 /**

@@ -24,7 +24,11 @@ export async function gitInRepo(
   executor: Executor,
   repo: string,
   args: readonly string[],
-  options: { timeoutMs?: number; maxOutputBytes?: number; binary?: boolean } = {}
+  options: {
+    timeoutMs?: number;
+    maxOutputBytes?: number;
+    binary?: boolean;
+  } = {}
 ): Promise<IRunResult> {
   const dir = await mkdtemp(join(tmpdir(), 'hpc-git-'));
   const config = join(dir, 'gitconfig');

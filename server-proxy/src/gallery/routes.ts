@@ -38,9 +38,7 @@ export function galleryRoutes(services: IServices): FastifyPluginAsync {
       async (request, reply) => {
         const text = await gallery.preview(request.params.id);
         // As written (outputs untouched): the frontend renders it untrusted.
-        return reply
-          .type('application/json; charset=utf-8')
-          .send(text);
+        return reply.type('application/json; charset=utf-8').send(text);
       }
     );
 

@@ -167,7 +167,10 @@ export class GalleryService {
           );
         }
       }
-      return { bytes: await readCapped(real, rel ?? 'notebook', limit), name: rel ?? ex.example.entry ?? '' };
+      return {
+        bytes: await readCapped(real, rel ?? 'notebook', limit),
+        name: rel ?? ex.example.entry ?? ''
+      };
     }
     if (source.localPath === null) {
       throw errors.conflict(

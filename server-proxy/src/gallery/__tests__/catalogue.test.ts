@@ -1,3 +1,5 @@
+// Titles here are catalogue data written by admins, not UI strings to translate.
+/* eslint-disable jupyter/no-untranslated-string */
 import {
   mkdirSync,
   mkdtempSync,
@@ -125,7 +127,10 @@ describe('gallery catalogues', () => {
     [{ entry: 'thumb.png' }, /^entry: "thumb.png" is not a notebook/],
     [{ thumbnail: '../x.png' }, /^thumbnail: must stay inside/],
     [{ thumbnail: 'main.ipynb' }, /^thumbnail: "main.ipynb" is not a .png/],
-    [{ source: { path: 'relative/dir' } }, /^source\/path: must be an absolute/],
+    [
+      { source: { path: 'relative/dir' } },
+      /^source\/path: must be an absolute/
+    ],
     [{ source: { path: '/nonexistent/x' } }, /^source\/path: does not exist/],
     [
       { source: { git: 'file:///r.git', ref: PIN, subdir: '../up' } },
@@ -272,7 +277,10 @@ describe('gallery catalogues', () => {
     await catalogue.snapshot();
     expect(catalogue.loads).toBe(1);
 
-    writeFileSync(file, JSON.stringify({ examples: [good('one'), good('two')] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ examples: [good('one'), good('two')] })
+    );
     const later = new Date(Date.now() + 5000);
     utimesSync(file, later, later);
     const second = await catalogue.snapshot();
