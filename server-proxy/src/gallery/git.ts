@@ -6,7 +6,7 @@
  * global or system config, not `-c`), so an admin-owned `file://` repository
  * can be read by every user without trusting `*`.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Executor, IRunResult } from '../exec';
@@ -33,7 +33,10 @@ export async function gitInRepo(
   const dir = await mkdtemp(join(tmpdir(), 'hpc-git-'));
   const config = join(dir, 'gitconfig');
   try {
-    const safe = [repo, join(repo, '.git')]
+    // As named and as git may see it once symlinks are resolved.
+    const real = await realpath(repo).catch(() => repo);
+    const safe = [...new Set([repo, real])]
+      .flatMap(p => [p, join(p, '.git')])
       .map(p => `\tdirectory = ${quoted(p)}\n`)
       .join('');
     await writeFile(config, `[safe]\n${safe}`, { mode: 0o600 });
