@@ -5,6 +5,7 @@
  * `file://` git repository at the entry's ref (`git ls-tree` + `git
  * cat-file`, never a checkout).
  */
+import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { errors, HpcError } from '../errors';
 import type { Executor } from '../exec';
@@ -274,7 +275,8 @@ async function readCapped(
 ): Promise<Buffer> {
   let handle;
   try {
-    handle = await open(path, 'r');
+    // `path` is already real: a symlink swapped in since is not followed.
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (e) {
     throw errors.notFound(
       `"${name}" cannot be read (${(e as NodeJS.ErrnoException).code ?? 'error'}).`,
