@@ -377,6 +377,12 @@ async function loadEntry(
   return { example, source };
 }
 
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'the file does not exist',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a folder'
+};
+
 /** Reads every catalogue; one bad file or entry never hides the others. */
 export async function loadCatalogues(
   files: readonly string[],
@@ -394,7 +400,7 @@ export async function loadCatalogues(
       errors.push({
         source: file,
         message: err.code
-          ? `cannot read the catalogue (${err.code})`
+          ? `cannot read the catalogue: ${READ_ERRORS[err.code] ?? 'error'} (${err.code})`
           : `not valid JSON: ${err.message}`
       });
       continue;

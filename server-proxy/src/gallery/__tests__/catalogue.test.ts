@@ -221,7 +221,10 @@ describe('gallery catalogues', () => {
     );
     expect(snap.examples.map(e => e.example.id)).toEqual(['fine']);
     expect(snap.errors.map(e => [e.source, e.message])).toEqual([
-      [join(dir, 'missing.json'), 'cannot read the catalogue (ENOENT)'],
+      [
+        join(dir, 'missing.json'),
+        'cannot read the catalogue: the file does not exist (ENOENT)'
+      ],
       [broken, expect.stringMatching(/^not valid JSON: /)],
       [wrong, 'a catalogue is an object with an "examples" array']
     ]);
@@ -290,7 +293,9 @@ describe('gallery catalogues', () => {
     rmSync(file);
     const gone = await catalogue.snapshot();
     expect(gone.examples).toEqual([]);
-    expect(gone.errors[0].message).toBe('cannot read the catalogue (ENOENT)');
+    expect(gone.errors[0].message).toBe(
+      'cannot read the catalogue: the file does not exist (ENOENT)'
+    );
   });
 
   it('shares one load between concurrent requests', async () => {
