@@ -20,6 +20,8 @@ import { daskRoutes } from './dask/routes';
 import { DaskService } from './dask/service';
 import { errorBody, errors, HpcError } from './errors';
 import { Executor } from './exec';
+import { galleryRoutes } from './gallery/routes';
+import { GalleryService } from './gallery/service';
 import { ResourceService } from './resources/service';
 import { resourceRoutes } from './resources/routes';
 import { versionRoutes } from './routes/version';
@@ -49,6 +51,8 @@ export interface IAppOptions {
   dask?: DaskService;
   /** Where each Dask cluster's dashboard listens (default: the registry's). */
   dashboardLookup?: DashboardLookup;
+  /** The gallery (tests inject one); by default built from the config. */
+  gallery?: GalleryService;
 }
 
 /** Services shared by every route. */
@@ -60,6 +64,7 @@ export interface IServices {
   slurm: SlurmService;
   resources: ResourceService;
   dask: DaskService;
+  gallery: GalleryService;
 }
 
 /** A validation failure in words (job ids get an example, not a regex). */
@@ -117,6 +122,13 @@ export function buildApp(options: IAppOptions): FastifyInstance {
           slurm: new SlurmDaskBackend(executor, options.config.dask)
         },
         log: (level, message) => app.log[level]({ feature: 'dask' }, message)
+      }),
+    gallery:
+      options.gallery ??
+      new GalleryService({
+        executor,
+        catalogues: options.config.gallery.catalogues,
+        allowedProtocols: options.config.gallery.allowedProtocols
       })
   };
   const app = Fastify({
@@ -250,6 +262,7 @@ export function buildApp(options: IAppOptions): FastifyInstance {
   void app.register(slurmRoutes(services), { prefix });
   void app.register(resourceRoutes(services), { prefix });
   void app.register(daskRoutes(services), { prefix });
+  void app.register(galleryRoutes(services), { prefix });
   void app.register(dashboards.routes(), { prefix });
   // WebSockets under the API base (in front mode the rest are Jupyter's,
   // front.ts); serve mode, TCP or unix socket, has only ours.

@@ -70,6 +70,8 @@ export interface IHpcConfig {
     destination: string;
     stagingDir: string | null;
     reviewers: string[];
+    /** URL schemes `source.git` may use (never `ext`, never credentials). */
+    allowedProtocols: Array<'https' | 'file' | 'http' | 'ssh' | 'git'>;
   };
   exec: { maxConcurrent: number; timeoutSeconds: number };
   capabilities: { ttlSeconds: number };
@@ -220,7 +222,13 @@ export const CONFIG_SCHEMA = {
         catalogues: { type: 'array', items: { type: 'string' }, default: [] },
         destination: { type: 'string', minLength: 1, default: 'examples' },
         stagingDir: { type: ['string', 'null'], default: null },
-        reviewers: { type: 'array', items: { type: 'string' }, default: [] }
+        reviewers: { type: 'array', items: { type: 'string' }, default: [] },
+        allowedProtocols: {
+          type: 'array',
+          uniqueItems: true,
+          items: { enum: ['https', 'file', 'http', 'ssh', 'git'] },
+          default: ['https', 'file']
+        }
       }
     },
     exec: {

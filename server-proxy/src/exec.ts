@@ -90,6 +90,8 @@ export interface IRunOptions {
    * while the command still writes it. The result's `stdout` is unchanged.
    */
   onStdout?: (text: string) => void;
+  /** Also keep stdout's bytes as they came (`stdoutBytes`): images, blobs. */
+  binary?: boolean;
 }
 
 export interface IRunResult {
@@ -99,6 +101,8 @@ export interface IRunResult {
   code: number | null;
   signal: NodeJS.Signals | null;
   stdout: string;
+  /** stdout's raw bytes, only when the command ran with `binary: true`. */
+  stdoutBytes?: Buffer;
   stderr: string;
   /** True when some output was dropped because of `maxOutputBytes`. */
   truncated: boolean;
@@ -470,6 +474,7 @@ export class Executor {
           code,
           signal,
           stdout: out.text(),
+          ...(options.binary ? { stdoutBytes: out.bytes() } : {}),
           stderr: err.text(),
           truncated: out.truncated || err.truncated,
           timedOut,
@@ -552,7 +557,11 @@ class BoundedBuffer {
   }
 
   text(): string {
-    return Buffer.concat(this._chunks).toString('utf8');
+    return this.bytes().toString('utf8');
+  }
+
+  bytes(): Buffer {
+    return Buffer.concat(this._chunks);
   }
 
   private _chunks: Buffer[] = [];

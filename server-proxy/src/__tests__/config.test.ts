@@ -59,7 +59,8 @@ describe('parseConfig', () => {
         catalogues: [],
         destination: 'examples',
         stagingDir: null,
-        reviewers: []
+        reviewers: [],
+        allowedProtocols: ['https', 'file']
       },
       exec: { maxConcurrent: 8, timeoutSeconds: 30 },
       capabilities: { ttlSeconds: 300 }
@@ -200,6 +201,16 @@ describe('parseConfig', () => {
       parseConfig({ slurm: { clusters: ['$(touch /tmp/x)'] } })
     );
     expect(e.problems[0]).toMatch(/^\/slurm\/clusters\/0: must match pattern/);
+  });
+
+  it('lets the admin allow more git protocols, never ext', () => {
+    expect(
+      parseConfig({ gallery: { allowedProtocols: ['https', 'ssh'] } }).gallery
+        .allowedProtocols
+    ).toEqual(['https', 'ssh']);
+    expect(() =>
+      parseConfig({ gallery: { allowedProtocols: ['https', 'ext'] } })
+    ).toThrow(/\/gallery\/allowedProtocols\/1: must be equal to one of/);
   });
 
   it('refuses profile directives that smuggle a second line', () => {

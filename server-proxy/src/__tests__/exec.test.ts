@@ -1,4 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cleanEnv, Executor, lastLine, SpawnError, which } from '../exec';
@@ -111,6 +117,18 @@ describe('Executor', () => {
     expect(result.stdout).toBe('a'.repeat(1000));
     expect(result.stderr).toBe('done\n');
     expect(result.truncated).toBe(true);
+  });
+
+  it('keeps stdout as bytes when asked (binary output survives)', async () => {
+    const bytes = Buffer.from([0x89, 0x50, 0xff, 0x00, 0xfe, 0x0a]);
+    const file = join(dir, 'blob');
+    writeFileSync(file, bytes);
+    const binary = await executor.run('/bin/cat', [file], { binary: true });
+    expect(binary.stdoutBytes?.equals(bytes)).toBe(true);
+    // The text form is lossy: that is why the option exists.
+    expect(Buffer.from(binary.stdout, 'utf8').equals(bytes)).toBe(false);
+    const text = await executor.run('/bin/cat', [file]);
+    expect(text.stdoutBytes).toBeUndefined();
   });
 
   it('does not flag output that fits', async () => {
