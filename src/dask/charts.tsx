@@ -13,11 +13,9 @@ import {
   Line,
   LineChart,
   ResponsiveContainer,
-  Tooltip,
-  XAxis,
   YAxis
 } from 'recharts';
-import { useThemeColors } from '../chartColors';
+import { timeChartParts, useThemeColors } from '../chartParts';
 import { byteUnit, formatBytes, inUnit } from '../resources/format';
 import type { IClusterSample } from './types';
 
@@ -51,8 +49,6 @@ export function clusterRows(
     }));
 }
 
-const clock = (t: number) => new Date(t).toLocaleTimeString();
-
 export function ClusterCharts(props: {
   samples: readonly IClusterSample[];
   error: string | null;
@@ -80,30 +76,7 @@ export function ClusterCharts(props: {
       </div>
     );
   }
-  const axis = {
-    stroke: colors.text,
-    tick: { fill: colors.text, fontSize: 11 }
-  };
-  const tooltip = (
-    <Tooltip
-      labelFormatter={label => clock(Number(label))}
-      contentStyle={{
-        background: colors.background,
-        borderColor: colors.grid,
-        color: colors.text
-      }}
-    />
-  );
-  const xAxis = (
-    <XAxis
-      dataKey="t"
-      type="number"
-      scale="time"
-      domain={['dataMin', 'dataMax']}
-      tickFormatter={clock}
-      {...axis}
-    />
-  );
+  const { axis, tooltip, xAxis } = timeChartParts(colors);
   const grid = <CartesianGrid stroke={colors.grid} strokeDasharray="3 3" />;
   const chart = (title: string, summary: string, body: JSX.Element) => (
     <figure className="jp-HpcDask-chart">

@@ -15,10 +15,14 @@ import {
   ReferenceLine,
   ResponsiveContainer,
   Tooltip,
-  XAxis,
   YAxis
 } from 'recharts';
-import { IChartColors, useThemeColors } from '../chartColors';
+import {
+  clock,
+  IChartColors,
+  timeChartParts,
+  useThemeColors
+} from '../chartParts';
 import {
   byteUnit,
   formatBytes,
@@ -73,8 +77,6 @@ export function chartRows(
   return rows;
 }
 
-const clock = (t: number) => new Date(t).toLocaleTimeString();
-
 export function ResourceCharts(props: {
   samples: readonly ISample[];
   error: string | null;
@@ -110,30 +112,7 @@ export function ResourceCharts(props: {
   const ceiling = memoryCeiling(latest);
   const memUnit = byteUnit(ceiling ?? latest.memory.usedBytes ?? 1);
   const unitName = formatBytes(Math.pow(1024, memUnit)).split(' ')[1];
-  const axis = {
-    stroke: colors.text,
-    tick: { fill: colors.text, fontSize: 11 }
-  };
-  const tooltip = (
-    <Tooltip
-      labelFormatter={label => clock(Number(label))}
-      contentStyle={{
-        background: colors.background,
-        borderColor: colors.grid,
-        color: colors.text
-      }}
-    />
-  );
-  const xAxis = (
-    <XAxis
-      dataKey="t"
-      type="number"
-      scale="time"
-      domain={['dataMin', 'dataMax']}
-      tickFormatter={clock}
-      {...axis}
-    />
-  );
+  const { axis, tooltip, xAxis } = timeChartParts(colors);
 
   return (
     <div className="jp-HpcMeter-charts">
