@@ -29,6 +29,13 @@ async function openPanel(page: Page) {
   await expect(page.locator('.jp-HpcDask-toolbar')).toBeVisible();
 }
 
+/** The panel's create form, opened with its New button. */
+async function newClusterForm(page: Page) {
+  await openPanel(page);
+  await page.getByRole('button', { name: 'New', exact: true }).click();
+  return page.getByRole('form', { name: 'New Dask cluster' });
+}
+
 test.describe('Dask clusters on this machine', () => {
   test.describe.configure({ mode: 'serial' });
   let clusterId = '';
@@ -52,9 +59,7 @@ test.describe('Dask clusters on this machine', () => {
     page
   }) => {
     test.setTimeout(240000);
-    await openPanel(page);
-    await page.getByRole('button', { name: 'New', exact: true }).click();
-    const form = page.getByRole('form', { name: 'New Dask cluster' });
+    const form = await newClusterForm(page);
     await form.getByLabel('Name').fill('ui-acceptance');
     await form.getByLabel('Workers', { exact: true }).fill('2');
     await form.getByLabel('Memory per worker').fill('512MiB');
@@ -121,9 +126,7 @@ test.describe('Dask clusters on this machine', () => {
     page
   }) => {
     test.setTimeout(180000);
-    await openPanel(page);
-    await page.getByRole('button', { name: 'New', exact: true }).click();
-    const form = page.getByRole('form', { name: 'New Dask cluster' });
+    const form = await newClusterForm(page);
     await form.getByLabel('Name').fill('ui-drag');
     await form.getByLabel('Workers', { exact: true }).fill('1');
     await form.getByRole('button', { name: 'Start' }).click();
@@ -177,9 +180,7 @@ test.describe('Dask clusters on this machine', () => {
   test('a bad memory size is refused next to its field, in the server’s words', async ({
     page
   }) => {
-    await openPanel(page);
-    await page.getByRole('button', { name: 'New', exact: true }).click();
-    const form = page.getByRole('form', { name: 'New Dask cluster' });
+    const form = await newClusterForm(page);
     // Passes the form's own check (a number and a unit) but not the server's
     // minimum of 64 MiB.
     await form.getByLabel('Memory per worker').fill('1M');
@@ -229,9 +230,7 @@ test.describe('Dask clusters as Slurm jobs', () => {
     page
   }) => {
     test.setTimeout(300000);
-    await openPanel(page);
-    await page.getByRole('button', { name: 'New', exact: true }).click();
-    const form = page.getByRole('form', { name: 'New Dask cluster' });
+    const form = await newClusterForm(page);
     await form.getByRole('radio', { name: 'Slurm jobs' }).check();
     await form.getByLabel('Name').fill('ui-slurm');
     await form.getByLabel('Workers', { exact: true }).fill('2');
