@@ -144,13 +144,20 @@ stop_daemons() {
 }
 
 # let_users_reach DIR USER...: the test users run servers from this checkout, so
-# they must be able to pass through every folder above it. Where one may not
-# (a clone under /root, mode 700), give just that user the right to pass
-# through (an ACL entry, no listing, no reading), and say so.
+# they must be able to read it and pass through every folder above it. Where
+# one may not (a clone into `mktemp -d` or under /root, mode 700), give just
+# that user the right (an ACL entry: read the checkout, only pass through the
+# folders above it), and say so.
 let_users_reach() {
   local dir=$1 user parent
   shift
   for user in "$@"; do
+    # The checkout itself (a clone into `mktemp -d` is 0700) is read, too.
+    if ! setpriv --reuid="$user" --regid="$user" --init-groups -- test -r "$dir" -a -x "$dir"; then
+      command -v setfacl >/dev/null || die "$user cannot read $dir and setfacl is missing (apt-get install acl)"
+      setfacl -m "u:$user:rx" "$dir"
+      log "let $user read $dir (setfacl -m u:$user:rx; undo: setfacl -x u:$user $dir)"
+    fi
     parent=$dir
     while [[ $parent != / ]]; do
       parent=$(dirname "$parent")
