@@ -128,7 +128,9 @@ export function buildApp(options: IAppOptions): FastifyInstance {
       new GalleryService({
         executor,
         catalogues: options.config.gallery.catalogues,
-        allowedProtocols: options.config.gallery.allowedProtocols
+        allowedProtocols: options.config.gallery.allowedProtocols,
+        root: options.root,
+        config: options.config.gallery
       })
   };
   const app = Fastify({

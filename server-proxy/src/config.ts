@@ -70,6 +70,10 @@ export interface IHpcConfig {
     destination: string;
     stagingDir: string | null;
     reviewers: string[];
+    /** Where the server keeps its gallery records (copies); null: the Jupyter data dir. */
+    stateDir: string | null;
+    /** Longest a Use or Update may take before it is stopped and cleaned up. */
+    useTimeoutSeconds: number;
     /** URL schemes `source.git` may use (never `ext`, never credentials). */
     allowedProtocols: Array<'https' | 'file' | 'http' | 'ssh' | 'git'>;
   };
@@ -223,6 +227,13 @@ export const CONFIG_SCHEMA = {
         destination: { type: 'string', minLength: 1, default: 'examples' },
         stagingDir: { type: ['string', 'null'], default: null },
         reviewers: { type: 'array', items: { type: 'string' }, default: [] },
+        stateDir: { type: ['string', 'null'], default: null },
+        useTimeoutSeconds: {
+          type: 'number',
+          minimum: 5,
+          maximum: 86400,
+          default: 600
+        },
         allowedProtocols: {
           type: 'array',
           uniqueItems: true,

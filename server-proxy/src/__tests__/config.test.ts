@@ -60,6 +60,8 @@ describe('parseConfig', () => {
         destination: 'examples',
         stagingDir: null,
         reviewers: [],
+        stateDir: null,
+        useTimeoutSeconds: 600,
         allowedProtocols: ['https', 'file']
       },
       exec: { maxConcurrent: 8, timeoutSeconds: 30 },

@@ -7,6 +7,7 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import type { IHpcConfig } from '../config';
 import { errors, HpcError } from '../errors';
 import type { Executor } from '../exec';
 import { lastLine, SpawnError } from '../exec';
@@ -18,7 +19,9 @@ import {
   IMAGE_TYPES,
   resolveInside
 } from './catalogue';
+import { CopyStore, defaultGalleryStateDir } from './copies';
 import { gitInRepo, parseLsTree } from './git';
+import { TaskRegistry } from './tasks';
 
 export interface IGalleryLimits {
   /** Largest entry notebook a preview sends. */
@@ -79,7 +82,26 @@ export class GalleryService {
     catalogues: readonly string[];
     allowedProtocols: readonly string[];
     limits?: Partial<IGalleryLimits>;
+    /** The user's notebook root (Use destinations, submissions). */
+    root?: string;
+    /** The rest of `gallery` in the config (destination, staging, reviewers...). */
+    config?: Partial<IHpcConfig['gallery']>;
   }) {
+    this.root = options.root ?? process.cwd();
+    this.config = {
+      destination: 'examples',
+      stagingDir: null,
+      reviewers: [],
+      stateDir: null,
+      useTimeoutSeconds: 600,
+      ...options.config,
+      catalogues: [...options.catalogues],
+      allowedProtocols: [
+        ...options.allowedProtocols
+      ] as IHpcConfig['gallery']['allowedProtocols']
+    };
+    this.stateDir = this.config.stateDir ?? defaultGalleryStateDir();
+    this.copies = new CopyStore(this.stateDir, this.root);
     this._executor = options.executor;
     this.catalogue = new Catalogue(
       options.catalogues,
@@ -89,6 +111,13 @@ export class GalleryService {
   }
 
   readonly catalogue: Catalogue;
+  readonly root: string;
+  readonly config: IHpcConfig['gallery'];
+  /** Where copies' records live (`gallery.stateDir` or the Jupyter data dir). */
+  readonly stateDir: string;
+  readonly copies: CopyStore;
+  /** Use and Update tasks. */
+  readonly tasks = new TaskRegistry();
 
   async list(): Promise<{ examples: IExample[]; errors: ICatalogueError[] }> {
     const snap = await this.catalogue.snapshot();
