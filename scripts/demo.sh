@@ -47,6 +47,17 @@ mkdir -p "$STATE/root" "$STATE/jobs-out"
 rm -rf "$STATE/lab"
 chmod 0777 "$STATE/jobs-out"
 cp -n scripts/demo-files/* "$STATE/root/" 2>/dev/null || true
+# The demo gallery: example folders, a git repository with history, its
+# catalogue, and a shared staging area for submissions (root reviews them).
+/usr/bin/python3 scripts/demo-gallery/build.py "$STATE/gallery" >/dev/null
+mkdir -p "$STATE/gallery-staging"
+chmod 1777 "$STATE/gallery-staging"
+node -e '
+  const [base, out, catalogue, staging] = process.argv.slice(1);
+  const c = JSON.parse(require("fs").readFileSync(base, "utf8"));
+  c.gallery = { ...c.gallery, catalogues: [catalogue], stagingDir: staging, reviewers: ["root", "alice"] };
+  require("fs").writeFileSync(out, JSON.stringify(c, null, 2));
+' scripts/demo-config.json "$STATE/config.json" "$STATE/gallery/catalogue.json" "$STATE/gallery-staging"
 TOKEN=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 printf '%s\n' "$TOKEN" >"$STATE/token"
 chmod 0600 "$STATE/token"
@@ -77,7 +88,7 @@ remote=()
 # Jupyter refuses requests whose Host is not local unless told otherwise.
 [[ $HOST == 127.0.0.1 || $HOST == localhost ]] || remote=(--ServerApp.allow_remote_access=True)
 node server-proxy/bin/hpc-proxy front --host "$HOST" --port "$PORT" \
-  --config scripts/demo-config.json --root "$STATE/root" -- \
+  --config "$STATE/config.json" --root "$STATE/root" -- \
   /usr/bin/python3 ui-tests/serve.py '--port={port}' --ServerApp.root_dir="$STATE/root" \
   --ServerApp.token="$TOKEN" --ServerApp.disable_check_xsrf=False "${remote[@]}" \
   >"$STATE/server.log" 2>&1 &
