@@ -24,6 +24,8 @@ export async function startExtraServer(options: {
   name: string;
   /** start-test-server.sh options after the port. */
   args: string[];
+  /** The user it runs as (start-test-server.sh's HPC_UI_USER; default alice). */
+  user?: string;
 }): Promise<IExtraServer> {
   const url = `http://127.0.0.1:${options.port}`;
   mkdirSync(options.outputDir, { recursive: true });
@@ -34,7 +36,14 @@ export async function startExtraServer(options: {
   const child = spawn(
     'bash',
     ['start-test-server.sh', String(options.port), ...options.args],
-    { cwd: UI_TESTS, detached: true, stdio: ['ignore', log, log] }
+    {
+      cwd: UI_TESTS,
+      detached: true,
+      stdio: ['ignore', log, log],
+      env: options.user
+        ? { ...process.env, HPC_UI_USER: options.user }
+        : process.env
+    }
   );
   closeSync(log);
   const exited = new Promise<void>(done => child.once('exit', () => done()));

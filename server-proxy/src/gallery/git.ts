@@ -28,6 +28,8 @@ export async function gitInRepo(
     timeoutMs?: number;
     maxOutputBytes?: number;
     binary?: boolean;
+    /** Protocols git may use (default: only `file`). */
+    allowProtocols?: readonly string[];
   } = {}
 ): Promise<IRunResult> {
   const dir = await mkdtemp(join(tmpdir(), 'hpc-git-'));
@@ -40,13 +42,14 @@ export async function gitInRepo(
       .map(p => `\tdirectory = ${quoted(p)}\n`)
       .join('');
     await writeFile(config, `[safe]\n${safe}`, { mode: 0o600 });
+    const { allowProtocols, ...runOptions } = options;
     return await executor.run('git', ['-C', repo, ...args], {
-      ...options,
+      ...runOptions,
       env: {
         GIT_TERMINAL_PROMPT: '0',
         GIT_CONFIG_NOSYSTEM: '1',
         GIT_CONFIG_GLOBAL: config,
-        GIT_ALLOW_PROTOCOL: 'file',
+        GIT_ALLOW_PROTOCOL: (allowProtocols ?? ['file']).join(':'),
         GIT_NO_REPLACE_OBJECTS: '1',
         LC_ALL: 'C'
       }

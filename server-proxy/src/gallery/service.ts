@@ -7,6 +7,7 @@
  */
 import { constants } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { IHpcConfig } from '../config';
 import { errors, HpcError } from '../errors';
 import type { Executor } from '../exec';
@@ -19,6 +20,7 @@ import {
   IMAGE_TYPES,
   resolveInside
 } from './catalogue';
+import { RepoCache } from './cache';
 import { CopyStore, defaultGalleryStateDir } from './copies';
 import { gitInRepo, parseLsTree } from './git';
 import { TaskRegistry } from './tasks';
@@ -108,6 +110,12 @@ export class GalleryService {
       options.allowedProtocols
     );
     this._limits = { ...DEFAULT_LIMITS, ...options.limits };
+    this.cache = new RepoCache({
+      executor: this._executor,
+      dir: join(this.stateDir, 'cache'),
+      allowedProtocols: this.config.allowedProtocols,
+      timeoutMs: this._limits.gitTimeoutMs
+    });
   }
 
   readonly catalogue: Catalogue;
@@ -116,6 +124,8 @@ export class GalleryService {
   /** Where copies' records live (`gallery.stateDir` or the Jupyter data dir). */
   readonly stateDir: string;
   readonly copies: CopyStore;
+  /** Bare repositories of remote sources, for previews and thumbnails. */
+  readonly cache: RepoCache;
   /** Use and Update tasks. */
   readonly tasks = new TaskRegistry();
 
@@ -202,15 +212,18 @@ export class GalleryService {
         name: rel ?? ex.example.entry ?? ''
       };
     }
-    if (source.localPath === null) {
-      throw errors.conflict(
-        `The example "${ex.example.id}" comes from a remote repository (${source.protocol}://); its ${what} can be shown once it has been fetched into the server's cache, which this server does not have yet. Use the example to get a copy.`,
-        'REMOTE_NOT_CACHED'
-      );
+    // A local repository is read in place; a remote one through the cache.
+    let repo = source.localPath;
+    let ref = source.ref;
+    if (repo === null) {
+      ({ repo, commit: ref } = await this.cache.resolve(
+        source.url,
+        source.ref
+      ));
     }
     const path = source.subdir ? `${source.subdir}/${rel}` : String(rel);
     return {
-      bytes: await this._gitBlob(ex, source.localPath, source.ref, path, limit),
+      bytes: await this._gitBlob(ex, repo, ref, path, limit),
       name: String(rel)
     };
   }

@@ -217,7 +217,9 @@ describe('gallery routes', () => {
         executor,
         catalogues: [catalogueFile],
         allowedProtocols: config.gallery.allowedProtocols,
-        limits: { previewBytes: 2048 }
+        limits: { previewBytes: 2048 },
+        root: dir,
+        config: { stateDir: join(dir, 'state') }
       }),
       logLevel: false
     });
@@ -369,12 +371,13 @@ describe('gallery routes', () => {
     expect(err.message).toMatch(/no-such-branch/);
   });
 
-  it('explains that a remote repository cannot be previewed yet', async () => {
+  it('answers 502 in git words when a remote repository cannot be fetched', async () => {
+    // No network here: the cache's fetch fails and says where it tried.
     const res = await get('/api/gallery/remote/preview');
-    expect(res.statusCode).toBe(409);
+    expect(res.statusCode).toBe(502);
     const err = (res.json() as IErrorJson).error;
-    expect(err.code).toBe('REMOTE_NOT_CACHED');
-    expect(err.message).toMatch(/remote repository \(https:\/\/\)/);
+    expect(err.code).toBe('GIT_FAILED');
+    expect(err.message).toMatch(/could not fetch .* from example\.org: /);
   });
 
   it('serves thumbnails with their type, bytes intact, from folders and git', async () => {
