@@ -285,6 +285,8 @@ export function buildApp(options: IAppOptions): FastifyInstance {
     // Local clusters stop with the server; Slurm ones are reconciled at the
     // next start (dask/service.ts, shutdown).
     await services.dask.shutdown();
+    // Copies in progress are cancelled and removed (never left half-done).
+    await services.gallery.tasks.shutdown();
     services.resources.dispose();
     executor.dispose();
   });
@@ -292,6 +294,18 @@ export function buildApp(options: IAppOptions): FastifyInstance {
   app.addHook('onReady', async () => {
     // Clusters left by an earlier server: watched again or stopped.
     await services.dask.init();
+    // Copies a crashed server left half-done are removed.
+    await services.gallery
+      .start()
+      .then(removed =>
+        removed.forEach(path =>
+          app.log.warn(
+            { feature: 'gallery', path },
+            'removed a copy interrupted by an earlier server'
+          )
+        )
+      )
+      .catch(err => app.log.warn({ err }, 'gallery start-up failed'));
     if (options.config.resources.idleStopSeconds === 0) {
       void services.resources.start(); // always on (resources.idleStopSeconds: 0)
     }

@@ -90,6 +90,8 @@ export interface IRunOptions {
    * while the command still writes it. The result's `stdout` is unchanged.
    */
   onStdout?: (text: string) => void;
+  /** The same for stderr (progress that commands like git write there). */
+  onStderr?: (text: string) => void;
   /** Also keep stdout's bytes as they came (`stdoutBytes`): images, blobs. */
   binary?: boolean;
 }
@@ -432,7 +434,13 @@ export class Executor {
           options.onStdout?.(decoder.write(chunk));
         }
       });
-      child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+      const errDecoder = options.onStderr ? new StringDecoder('utf8') : null;
+      child.stderr?.on('data', (chunk: Buffer) => {
+        err.push(chunk);
+        if (errDecoder) {
+          options.onStderr?.(errDecoder.write(chunk));
+        }
+      });
       if (options.input !== undefined && child.stdin) {
         // A command that exits without reading its input closes the pipe.
         child.stdin.on('error', () => undefined);

@@ -16,39 +16,61 @@ function quoted(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+export interface IGitOptions {
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+  binary?: boolean;
+  /** Protocols git may use (default: only `file`). */
+  allowProtocols?: readonly string[];
+  /** Repositories (not owned by this user) git may read: `safe.directory`. */
+  safe?: readonly string[];
+  /** More `[section] key = value` lines for the per-command config. */
+  config?: Record<string, Record<string, string>>;
+  signal?: AbortSignal;
+  onStderr?: (text: string) => void;
+  cwd?: string;
+}
+
 /**
- * Runs `git -C repo args...` reading only `repo`: protocol `file` only, the
- * repository (and its `.git`) as the only safe directories.
+ * Runs `git args...` with no prompt, no system config, English messages and a
+ * per-command global config naming only `safe` (and `config`): the user's own
+ * git config is not read, so their aliases, hooks paths or credential helpers
+ * play no part in what the gallery does.
  */
-export async function gitInRepo(
+export async function runGit(
   executor: Executor,
-  repo: string,
   args: readonly string[],
-  options: {
-    timeoutMs?: number;
-    maxOutputBytes?: number;
-    binary?: boolean;
-    /** Protocols git may use (default: only `file`). */
-    allowProtocols?: readonly string[];
-  } = {}
+  options: IGitOptions = {}
 ): Promise<IRunResult> {
   const dir = await mkdtemp(join(tmpdir(), 'hpc-git-'));
-  const config = join(dir, 'gitconfig');
+  const file = join(dir, 'gitconfig');
+  const { allowProtocols, safe = [], config = {}, ...runOptions } = options;
   try {
     // As named and as git may see it once symlinks are resolved.
-    const real = await realpath(repo).catch(() => repo);
-    const safe = [...new Set([repo, real])]
-      .flatMap(p => [p, join(p, '.git')])
-      .map(p => `\tdirectory = ${quoted(p)}\n`)
-      .join('');
-    await writeFile(config, `[safe]\n${safe}`, { mode: 0o600 });
-    const { allowProtocols, ...runOptions } = options;
-    return await executor.run('git', ['-C', repo, ...args], {
+    const dirs = new Set<string>();
+    for (const repo of safe) {
+      const real = await realpath(repo).catch(() => repo);
+      for (const p of [repo, real]) {
+        dirs.add(p);
+        dirs.add(join(p, '.git'));
+      }
+    }
+    let text = dirs.size
+      ? `[safe]\n${[...dirs].map(p => `\tdirectory = ${quoted(p)}\n`).join('')}`
+      : '';
+    for (const [section, values] of Object.entries(config)) {
+      text += `[${section}]\n`;
+      for (const [key, value] of Object.entries(values)) {
+        text += `\t${key} = ${quoted(value)}\n`;
+      }
+    }
+    await writeFile(file, text, { mode: 0o600 });
+    return await executor.run('git', args, {
       ...runOptions,
       env: {
         GIT_TERMINAL_PROMPT: '0',
         GIT_CONFIG_NOSYSTEM: '1',
-        GIT_CONFIG_GLOBAL: config,
+        GIT_CONFIG_GLOBAL: file,
         GIT_ALLOW_PROTOCOL: (allowProtocols ?? ['file']).join(':'),
         GIT_NO_REPLACE_OBJECTS: '1',
         LC_ALL: 'C'
@@ -57,6 +79,23 @@ export async function gitInRepo(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs `git -C repo args...` reading `repo`: protocol `file` only unless
+ * told otherwise, the repository (and its `.git`) as the only safe
+ * directories.
+ */
+export function gitInRepo(
+  executor: Executor,
+  repo: string,
+  args: readonly string[],
+  options: IGitOptions = {}
+): Promise<IRunResult> {
+  return runGit(executor, ['-C', repo, ...args], {
+    ...options,
+    safe: [repo, ...(options.safe ?? [])]
+  });
 }
 
 export interface ITreeEntry {

@@ -5,13 +5,35 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import type { IServices } from '../app';
+import { errors } from '../errors';
 import { EXAMPLE_ID_PATTERN } from './catalogue';
+import { TASK_ID_PATTERN } from './tasks';
 
 const idParams = {
   type: 'object',
   required: ['id'],
   additionalProperties: false,
   properties: { id: { type: 'string', pattern: EXAMPLE_ID_PATTERN } }
+} as const;
+
+const taskParams = {
+  type: 'object',
+  required: ['taskId'],
+  additionalProperties: false,
+  properties: { taskId: { type: 'string', pattern: TASK_ID_PATTERN } }
+} as const;
+
+const useBody = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    destination: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 1024,
+      pattern: '^[^\\u0000\\\\]*$'
+    }
+  }
 } as const;
 
 const noQuery = {
@@ -39,6 +61,68 @@ export function galleryRoutes(services: IServices): FastifyPluginAsync {
         const text = await gallery.preview(request.params.id);
         // As written (outputs untouched): the frontend renders it untrusted.
         return reply.type('application/json; charset=utf-8').send(text);
+      }
+    );
+
+    app.post<{ Params: { id: string }; Body: { destination?: string } | null }>(
+      '/api/gallery/:id/use',
+      {
+        schema: {
+          params: idParams,
+          querystring: noQuery,
+          body: { oneOf: [useBody, { type: 'null' }] }
+        }
+      },
+      async (request, reply) => {
+        const task = await gallery.use(
+          request.params.id,
+          request.body?.destination
+        );
+        return reply.code(202).send(task);
+      }
+    );
+
+    app.get(
+      '/api/gallery/tasks',
+      { schema: { querystring: noQuery } },
+      async () => ({
+        tasks: gallery.tasks.list()
+      })
+    );
+
+    const unknownTask = (id: string) =>
+      errors.notFound(
+        `There is no gallery task ${id} (tasks are kept while the server runs, the last 50 finished ones): reload the gallery.`,
+        'UNKNOWN_TASK'
+      );
+
+    app.get<{ Params: { taskId: string } }>(
+      '/api/gallery/tasks/:taskId',
+      { schema: { params: taskParams, querystring: noQuery } },
+      async request => {
+        const task = gallery.tasks.get(request.params.taskId);
+        if (!task) {
+          throw unknownTask(request.params.taskId);
+        }
+        return task;
+      }
+    );
+
+    app.delete<{ Params: { taskId: string } }>(
+      '/api/gallery/tasks/:taskId',
+      { schema: { params: taskParams, querystring: noQuery } },
+      async (request, reply) => {
+        const id = request.params.taskId;
+        const task = gallery.tasks.get(id);
+        if (!task) {
+          throw unknownTask(id);
+        }
+        if (task.state === 'running') {
+          // Answers once the partial copy is gone.
+          return reply.send(await gallery.tasks.cancel(id));
+        }
+        gallery.tasks.forget(id);
+        return reply.code(204).send();
       }
     );
 

@@ -15,7 +15,6 @@ import { lastLine, SpawnError } from '../exec';
 import {
   Catalogue,
   ICatalogueError,
-  IExample,
   ILoadedExample,
   IMAGE_TYPES,
   resolveInside
@@ -24,6 +23,16 @@ import { RepoCache } from './cache';
 import { CopyStore, defaultGalleryStateDir } from './copies';
 import { gitInRepo, parseLsTree } from './git';
 import { TaskRegistry } from './tasks';
+import type { ICopy, IGalleryExample, ITask } from './types';
+import {
+  claimFolder,
+  destinationFolder,
+  recoverPending,
+  removeClaimed,
+  runUse,
+  writePending
+} from './use';
+import type { ICopyRecord } from './copies';
 
 export interface IGalleryLimits {
   /** Largest entry notebook a preview sends. */
@@ -129,9 +138,70 @@ export class GalleryService {
   /** Use and Update tasks. */
   readonly tasks = new TaskRegistry();
 
-  async list(): Promise<{ examples: IExample[]; errors: ICatalogueError[] }> {
+  /** Removes what copies interrupted by a crash left behind. */
+  async start(): Promise<string[]> {
+    return recoverPending(this.stateDir);
+  }
+
+  async list(): Promise<{
+    examples: IGalleryExample[];
+    errors: ICatalogueError[];
+  }> {
     const snap = await this.catalogue.snapshot();
-    return { examples: snap.examples.map(e => e.example), errors: snap.errors };
+    const copies = await this.copies.list();
+    return {
+      examples: snap.examples.map(e => ({
+        ...e.example,
+        copies: copies.filter(c => c.exampleId === e.example.id).map(toCopy)
+      })),
+      errors: snap.errors
+    };
+  }
+
+  /**
+   * Starts a copy of the example into a freshly claimed folder under
+   * `destination` (default `gallery.destination`); the task's `path` is
+   * claimed when this resolves.
+   */
+  async use(id: string, destination?: string): Promise<ITask> {
+    const ex = await this.get(id);
+    const parent = await destinationFolder(
+      this.root,
+      destination ?? this.config.destination
+    );
+    const claimed = await claimFolder(this.root, parent, ex.example.id);
+    const pendingId = `${claimed.dev}-${claimed.ino}`;
+    try {
+      await writePending(this.stateDir, pendingId, claimed);
+    } catch (e) {
+      await removeClaimed(claimed);
+      throw errors.unavailable(
+        `The gallery's state directory ${this.stateDir} cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'}): set gallery.stateDir to a folder of yours.`,
+        'STATE_DIR_UNUSABLE'
+      );
+    }
+    return this.tasks.start(
+      {
+        kind: 'use',
+        exampleId: ex.example.id,
+        exampleTitle: ex.example.title,
+        path: claimed.rel
+      },
+      handle =>
+        runUse(
+          {
+            executor: this._executor,
+            example: ex,
+            claimed,
+            allowedProtocols: this.config.allowedProtocols,
+            timeoutMs: this.config.useTimeoutSeconds * 1000,
+            stateDir: this.stateDir,
+            pendingId,
+            record: rec => this.copies.put(rec)
+          },
+          handle
+        )
+    );
   }
 
   async get(id: string): Promise<ILoadedExample> {
@@ -299,6 +369,16 @@ export class GalleryService {
 
   private _executor: Executor;
   private _limits: IGalleryLimits;
+}
+
+function toCopy(rec: ICopyRecord): ICopy {
+  return {
+    path: rec.path,
+    ...(rec.entry !== undefined ? { entry: rec.entry } : {}),
+    createdAt: rec.createdAt,
+    ...(rec.commit !== undefined ? { commit: rec.commit } : {}),
+    ...(rec.updatedAt !== undefined ? { updatedAt: rec.updatedAt } : {})
+  };
 }
 
 function tooLarge(name: string, size: number, limit: number): HpcError {
