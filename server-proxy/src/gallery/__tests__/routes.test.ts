@@ -261,7 +261,8 @@ describe('gallery routes', () => {
       kind: 'repository',
       entry: 'main.ipynb',
       thumbnail: 'thumb.png',
-      kernel: 'python3'
+      kernel: 'python3',
+      copies: []
     });
     expect(body.errors).toEqual([
       {
