@@ -42,6 +42,8 @@ export interface IClaimed {
   rel: string;
   dev: number;
   ino: number;
+  /** Birth time (ms): an inode number is reused once a folder is removed. */
+  birth: number;
 }
 
 function toPosix(p: string): string {
@@ -138,7 +140,8 @@ export async function claimFolder(
       abs,
       rel: toPosix(relative(realRoot, abs)),
       dev: info.dev,
-      ino: info.ino
+      ino: info.ino,
+      birth: info.birthtimeMs
     };
   }
   throw errors.conflict(
@@ -150,12 +153,14 @@ export async function claimFolder(
 /**
  * Removes a claimed folder and all in it, only if it is still the folder
  * that was made (same device and inode, not a symlink); never follows a
- * symlink inside (rm unlinks them).
+ * symlink inside (rm unlinks them). Device, inode and birth time together:
+ * a folder removed and made again may get the same inode number.
  */
 export async function removeClaimed(claimed: {
   abs: string;
   dev: number;
   ino: number;
+  birth?: number;
 }): Promise<boolean> {
   let info;
   try {
@@ -166,7 +171,9 @@ export async function removeClaimed(claimed: {
   if (
     !info.isDirectory() ||
     info.dev !== claimed.dev ||
-    info.ino !== claimed.ino
+    info.ino !== claimed.ino ||
+    // Where the file system keeps no birth time, both are 0.
+    (claimed.birth !== undefined && info.birthtimeMs !== claimed.birth)
   ) {
     return false;
   }
@@ -187,7 +194,12 @@ export async function writePending(
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await writeFile(
     join(dir, `${pendingId}.json`),
-    JSON.stringify({ abs: claimed.abs, dev: claimed.dev, ino: claimed.ino }),
+    JSON.stringify({
+      abs: claimed.abs,
+      dev: claimed.dev,
+      ino: claimed.ino,
+      birth: claimed.birth
+    }),
     { mode: 0o600 }
   );
 }
@@ -215,6 +227,7 @@ export async function recoverPending(stateDir: string): Promise<string[]> {
         abs: string;
         dev: number;
         ino: number;
+        birth?: number;
       };
       if (typeof rec.abs === 'string' && (await removeClaimed(rec))) {
         removed.push(rec.abs);

@@ -12,12 +12,17 @@ import { join } from 'node:path';
 export interface IGitHttpServer {
   /** `http://127.0.0.1:PORT/cgi-bin/git/` + the repository's folder name. */
   url(name: string): string;
+  /** The same through a backend that waits `seconds` before each answer. */
+  slowUrl(name: string): string;
   /** Requests the backend served, as Python logged them. */
   log(): string;
   stop(): Promise<void>;
 }
 
-export async function startGitHttp(dir: string): Promise<IGitHttpServer> {
+export async function startGitHttp(
+  dir: string,
+  options: { slowSeconds?: number } = {}
+): Promise<IGitHttpServer> {
   mkdirSync(join(dir, 'cgi-bin'), { recursive: true });
   mkdirSync(join(dir, 'repos'), { recursive: true });
   writeFileSync(
@@ -35,12 +40,18 @@ export async function startGitHttp(dir: string): Promise<IGitHttpServer> {
     ].join('\n')
   );
   chmodSync(join(dir, 'cgi-bin', 'git'), 0o755);
+  writeFileSync(
+    join(dir, 'cgi-bin', 'slowgit'),
+    `#!/bin/sh\nsleep ${options.slowSeconds ?? 3}\nexec '${join(dir, 'cgi-bin', 'git')}'\n`
+  );
+  chmodSync(join(dir, 'cgi-bin', 'slowgit'), 0o755);
   chmodSync(dir, 0o755);
   let log = '';
   const child: ChildProcess = spawn(
     '/usr/bin/python3',
     ['-u', '-m', 'http.server', '--cgi', '0', '--bind', '127.0.0.1'],
-    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }
+    // Its own process group: stopping it stops the CGI scripts it runs.
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: true }
   );
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(
@@ -65,11 +76,12 @@ export async function startGitHttp(dir: string): Promise<IGitHttpServer> {
   });
   return {
     url: name => `http://127.0.0.1:${port}/cgi-bin/git/${name}`,
+    slowUrl: name => `http://127.0.0.1:${port}/cgi-bin/slowgit/${name}`,
     log: () => log,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         const gone = new Promise(r => child.once('exit', r));
-        child.kill('SIGTERM');
+        process.kill(-(child.pid as number), 'SIGKILL');
         await gone;
       }
     }
