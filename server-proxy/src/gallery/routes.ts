@@ -82,6 +82,28 @@ export function galleryRoutes(services: IServices): FastifyPluginAsync {
       }
     );
 
+    app.post<{ Params: { id: string }; Body: { path: string } }>(
+      '/api/gallery/:id/update',
+      {
+        schema: {
+          params: idParams,
+          querystring: noQuery,
+          body: {
+            type: 'object',
+            required: ['path'],
+            additionalProperties: false,
+            properties: {
+              path: { type: 'string', minLength: 1, maxLength: 4096 }
+            }
+          }
+        }
+      },
+      async (request, reply) =>
+        reply
+          .code(202)
+          .send(await gallery.update(request.params.id, request.body.path))
+    );
+
     app.get(
       '/api/gallery/tasks',
       { schema: { querystring: noQuery } },

@@ -23,6 +23,7 @@ import { RepoCache } from './cache';
 import { CopyStore, defaultGalleryStateDir } from './copies';
 import { gitInRepo, parseLsTree } from './git';
 import { TaskRegistry } from './tasks';
+import { runUpdate } from './update';
 import type { ICopy, IGalleryExample, ITask } from './types';
 import {
   claimFolder,
@@ -156,6 +157,45 @@ export class GalleryService {
       })),
       errors: snap.errors
     };
+  }
+
+  /** Starts an update of the user's copy `path` of the example. */
+  async update(id: string, path: string): Promise<ITask> {
+    const ex = await this.get(id);
+    const rec = await this.copies.get(path);
+    if (!rec || rec.exampleId !== id) {
+      throw errors.notFound(
+        `"${path}" is not a copy of "${id}" made with the gallery (or it was moved): only copies listed under the example can be updated.`,
+        'UNKNOWN_COPY'
+      );
+    }
+    if (this.tasks.list().some(t => t.state === 'running' && t.path === path)) {
+      throw errors.conflict(
+        `"${path}" is already being copied or updated: wait for that to finish.`,
+        'TASK_RUNNING'
+      );
+    }
+    return this.tasks.start(
+      {
+        kind: 'update',
+        exampleId: ex.example.id,
+        exampleTitle: ex.example.title,
+        path
+      },
+      handle =>
+        runUpdate(
+          {
+            executor: this._executor,
+            example: ex,
+            record: rec,
+            root: this.root,
+            allowedProtocols: this.config.allowedProtocols,
+            timeoutMs: this.config.useTimeoutSeconds * 1000,
+            save: r => this.copies.put(r)
+          },
+          handle
+        )
+    );
   }
 
   /**
