@@ -104,6 +104,83 @@ export function galleryRoutes(services: IServices): FastifyPluginAsync {
           .send(await gallery.update(request.params.id, request.body.path))
     );
 
+    const sidParams = {
+      type: 'object',
+      required: ['sid'],
+      additionalProperties: false,
+      properties: { sid: { type: 'string', pattern: EXAMPLE_ID_PATTERN } }
+    } as const;
+
+    app.post<{
+      Body: {
+        path: string;
+        title?: string;
+        description?: string;
+        tags?: string[];
+      };
+    }>(
+      '/api/gallery/submissions',
+      {
+        schema: {
+          querystring: noQuery,
+          body: {
+            type: 'object',
+            required: ['path'],
+            additionalProperties: false,
+            properties: {
+              path: { type: 'string', minLength: 1, maxLength: 4096 },
+              title: { type: 'string', maxLength: 200 },
+              description: { type: 'string', maxLength: 10000 },
+              tags: {
+                type: 'array',
+                maxItems: 50,
+                items: { type: 'string', minLength: 1, maxLength: 64 }
+              }
+            }
+          }
+        }
+      },
+      async (request, reply) =>
+        reply.code(201).send(await gallery.submissions.submit(request.body))
+    );
+
+    app.delete<{ Params: { sid: string } }>(
+      '/api/gallery/submissions/:sid',
+      { schema: { params: sidParams, querystring: noQuery } },
+      async (request, reply) => {
+        await gallery.submissions.withdraw(request.params.sid);
+        return reply.code(204).send();
+      }
+    );
+
+    app.post<{
+      Params: { sid: string };
+      Body: { decision: 'approve' | 'reject'; note?: string };
+    }>(
+      '/api/gallery/submissions/:sid/review',
+      {
+        schema: {
+          params: sidParams,
+          querystring: noQuery,
+          body: {
+            type: 'object',
+            required: ['decision'],
+            additionalProperties: false,
+            properties: {
+              decision: { enum: ['approve', 'reject'] },
+              note: { type: 'string', maxLength: 10000 }
+            }
+          }
+        }
+      },
+      async request =>
+        gallery.submissions.review(
+          request.params.sid,
+          request.body.decision,
+          request.body.note ?? ''
+        )
+    );
+
     app.get(
       '/api/gallery/tasks',
       { schema: { querystring: noQuery } },

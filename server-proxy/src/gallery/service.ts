@@ -14,7 +14,6 @@ import type { Executor } from '../exec';
 import { lastLine, SpawnError } from '../exec';
 import {
   Catalogue,
-  ICatalogueError,
   ILoadedExample,
   IMAGE_TYPES,
   resolveInside
@@ -24,7 +23,8 @@ import { CopyStore, defaultGalleryStateDir } from './copies';
 import { gitInRepo, parseLsTree } from './git';
 import { TaskRegistry } from './tasks';
 import { runUpdate } from './update';
-import type { ICopy, IGalleryExample, ITask } from './types';
+import { Submissions } from './submissions';
+import type { ICopy, IGalleryList, IReviewInfo, ITask } from './types';
 import {
   claimFolder,
   destinationFolder,
@@ -114,6 +114,12 @@ export class GalleryService {
     };
     this.stateDir = this.config.stateDir ?? defaultGalleryStateDir();
     this.copies = new CopyStore(this.stateDir, this.root);
+    this.submissions = new Submissions({
+      executor: options.executor,
+      stagingDir: this.config.stagingDir,
+      reviewers: this.config.reviewers,
+      root: this.root
+    });
     this._executor = options.executor;
     this.catalogue = new Catalogue(
       options.catalogues,
@@ -134,6 +140,8 @@ export class GalleryService {
   /** Where copies' records live (`gallery.stateDir` or the Jupyter data dir). */
   readonly stateDir: string;
   readonly copies: CopyStore;
+  /** Notebooks submitted for review (gallery.stagingDir). */
+  readonly submissions: Submissions;
   /** Bare repositories of remote sources, for previews and thumbnails. */
   readonly cache: RepoCache;
   /** Use and Update tasks. */
@@ -144,19 +152,37 @@ export class GalleryService {
     return recoverPending(this.stateDir);
   }
 
-  async list(): Promise<{
-    examples: IGalleryExample[];
-    errors: ICatalogueError[];
-  }> {
+  async list(): Promise<IGalleryList> {
     const snap = await this.catalogue.snapshot();
     const copies = await this.copies.list();
+    const loaded = await this._examples();
     return {
-      examples: snap.examples.map(e => ({
+      examples: loaded.map(e => ({
         ...e.example,
-        copies: copies.filter(c => c.exampleId === e.example.id).map(toCopy)
+        copies: copies.filter(c => c.exampleId === e.example.id).map(toCopy),
+        ...('review' in e ? { review: e.review } : {})
       })),
-      errors: snap.errors
+      errors: snap.errors,
+      viewer: {
+        user: this.submissions.user,
+        reviewer: this.submissions.isReviewer,
+        canSubmit: await this.submissions.usable(),
+        destination: this.config.destination
+      },
+      submissions: await this.submissions.visible()
     };
+  }
+
+  /** The catalogues' examples, then the submissions' (a catalogue id wins). */
+  private async _examples(): Promise<
+    Array<ILoadedExample | (ILoadedExample & { review: IReviewInfo })>
+  > {
+    const snap = await this.catalogue.snapshot();
+    const ids = new Set(snap.examples.map(e => e.example.id));
+    const staged = (await this.submissions.examples()).filter(
+      e => !ids.has(e.example.id)
+    );
+    return [...snap.examples, ...staged];
   }
 
   /** Starts an update of the user's copy `path` of the example. */
@@ -245,8 +271,7 @@ export class GalleryService {
   }
 
   async get(id: string): Promise<ILoadedExample> {
-    const snap = await this.catalogue.snapshot();
-    const found = snap.examples.find(e => e.example.id === id);
+    const found = (await this._examples()).find(e => e.example.id === id);
     if (!found) {
       throw errors.notFound(
         `There is no example "${id}" in the gallery (it may have been removed from the catalogue): reload the gallery.`,
