@@ -4,6 +4,7 @@
 import type { JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { corePlugin, statusPlugin } from './core/plugin';
 import { daskPlugin } from './dask/plugin';
+import { galleryPlugin } from './gallery/plugin';
 import { resourcesPlugin } from './resources/plugin';
 import { slurmPlugin } from './slurm/plugin';
 import { slurmSubmitPlugin } from './slurm/submit/plugin';
@@ -19,7 +20,8 @@ const plugins: JupyterFrontEndPlugin<unknown>[] = [
   slurmPlugin,
   slurmSubmitPlugin,
   resourcesPlugin,
-  daskPlugin
+  daskPlugin,
+  galleryPlugin
 ];
 
 export default plugins;
