@@ -352,6 +352,7 @@ export function GalleryPanel(props: IProps) {
           onClick={() => void model.refresh()}
           disabled={model.loading}
           title={trans.__('Reload the gallery')}
+          aria-label={trans.__('Refresh the gallery')}
         >
           {trans.__('Refresh')}
         </button>
