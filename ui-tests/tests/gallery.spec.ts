@@ -137,6 +137,7 @@ test.beforeAll(async ({}, info) => {
   const cat = JSON.parse(readFileSync(catalogue, 'utf8'));
   cat.examples.push({
     id: 'xss-output',
+    // eslint-disable-next-line jupyter/no-untranslated-string -- catalogue data
     title: 'A notebook with a script in its output',
     status: 'staged',
     source: { path: join(dir, 'xss', 'xss-output.ipynb') }
