@@ -3,6 +3,7 @@
  * answers from a table of handlers and records every request.
  */
 import { ServerConnection } from '@jupyterlab/services';
+import { HpcServer } from '../core/model';
 
 export interface IRecorded {
   method: string;
@@ -72,4 +73,37 @@ export function versionInfo(overrides: Record<string, unknown> = {}) {
     },
     ...overrides
   };
+}
+
+/** A request as a fake server saw it, body included. */
+export interface IRequestSeen {
+  method: string;
+  url: string;
+  body: string;
+}
+
+/**
+ * An `HpcServer` whose HTTP is `handler`, recording every request with its
+ * body: what a feature's API client is built on in unit tests.
+ */
+export function fakeHpcServer(
+  handler: (req: IRequestSeen) => Response | Promise<Response>
+): { server: HpcServer; requests: IRequestSeen[] } {
+  const requests: IRequestSeen[] = [];
+  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+    const request =
+      input instanceof Request ? input : new Request(String(input), init);
+    const seen = {
+      method: request.method,
+      url: request.url,
+      body: await request.text()
+    };
+    requests.push(seen);
+    return handler(seen);
+  };
+  const settings = ServerConnection.makeSettings({
+    baseUrl: 'http://localhost:8888/user/alice/',
+    fetch: fetch as typeof window.fetch
+  });
+  return { server: new HpcServer(settings), requests };
 }

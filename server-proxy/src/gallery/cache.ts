@@ -12,8 +12,8 @@ import { mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { errors } from '../errors';
 import type { Executor, IRunResult } from '../exec';
-import { lastLine, SpawnError } from '../exec';
-import { gitInRepo } from './git';
+import { lastLine } from '../exec';
+import { gitInRepo, gitSpawnFailed } from './git';
 
 const COMMIT = /^[0-9a-f]{40}$/;
 
@@ -132,13 +132,7 @@ export class RepoCache {
       }
       return r;
     } catch (e) {
-      if (e instanceof SpawnError) {
-        throw errors.unavailable(
-          `git cannot be run on the server (${e.message}): the gallery needs git for this example.`,
-          'GIT_UNAVAILABLE'
-        );
-      }
-      throw e;
+      return gitSpawnFailed(e);
     }
   }
 

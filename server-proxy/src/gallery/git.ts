@@ -9,7 +9,9 @@
 import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { errors } from '../errors';
 import type { Executor, IRunResult } from '../exec';
+import { SpawnError } from '../exec';
 
 /** A git config value in double quotes (`\` and `"` escaped). */
 function quoted(value: string): string {
@@ -120,4 +122,18 @@ export function parseLsTree(stdout: string): ITreeEntry | null {
     object: m[3],
     size: m[4] === '-' ? null : Number(m[4])
   };
+}
+
+/**
+ * Rethrows `e`, as `503 GIT_UNAVAILABLE` in words when git itself could not
+ * be started (not installed, not executable).
+ */
+export function gitSpawnFailed(e: unknown): never {
+  if (e instanceof SpawnError) {
+    throw errors.unavailable(
+      `git cannot be run on the server (${e.message}): the gallery needs git for this example.`,
+      'GIT_UNAVAILABLE'
+    );
+  }
+  throw e;
 }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { IHpcConfig } from '../config';
 import { errors, HpcError } from '../errors';
 import type { Executor } from '../exec';
-import { lastLine, SpawnError } from '../exec';
+import { lastLine } from '../exec';
 import {
   Catalogue,
   ILoadedExample,
@@ -20,7 +20,7 @@ import {
 } from './catalogue';
 import { RepoCache } from './cache';
 import { CopyStore, defaultGalleryStateDir } from './copies';
-import { gitInRepo, parseLsTree } from './git';
+import { gitInRepo, gitSpawnFailed, parseLsTree } from './git';
 import { TaskRegistry } from './tasks';
 import { runUpdate } from './update';
 import { Submissions } from './submissions';
@@ -385,13 +385,7 @@ export class GalleryService {
         }
         return r;
       } catch (e) {
-        if (e instanceof SpawnError) {
-          throw errors.unavailable(
-            `git cannot be run on the server (${e.message}): the gallery needs git for this example.`,
-            'GIT_UNAVAILABLE'
-          );
-        }
-        throw e;
+        return gitSpawnFailed(e);
       }
     };
     // Ref and path are checked by the catalogue (no leading "-", no "..").

@@ -33,10 +33,10 @@ import {
 import { dirname, extname, join, relative, sep } from 'node:path';
 import { errors, HpcError } from '../errors';
 import type { Executor } from '../exec';
-import { lastLine, SpawnError } from '../exec';
+import { lastLine } from '../exec';
 import type { ILoadedExample } from './catalogue';
 import type { ICopyRecord } from './copies';
-import { runGit } from './git';
+import { gitSpawnFailed, runGit } from './git';
 import type { ITaskHandle, ITaskResult } from './tasks';
 import type { IUpdateReport } from './types';
 import { GitProgress } from './use';
@@ -300,16 +300,6 @@ async function merge(o: {
   return report;
 }
 
-function gitError(e: unknown): never {
-  if (e instanceof SpawnError) {
-    throw errors.unavailable(
-      `git cannot be run on the server (${e.message}): the gallery needs git for this example.`,
-      'GIT_UNAVAILABLE'
-    );
-  }
-  throw e;
-}
-
 /** The task's work for a git copy. */
 async function updateGit(
   job: IUpdateJob,
@@ -347,7 +337,7 @@ async function updateGit(
       binary,
       signal: handle.signal,
       ...(onStderr ? { onStderr } : {})
-    }).catch(gitError);
+    }).catch(gitSpawnFailed);
     handle.signal.throwIfAborted();
     if (r.timedOut) {
       throw errors.timeout(

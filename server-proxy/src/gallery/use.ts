@@ -25,10 +25,10 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { errors, HpcError } from '../errors';
 import type { Executor } from '../exec';
-import { lastLine, SpawnError } from '../exec';
+import { lastLine } from '../exec';
 import type { ILoadedExample } from './catalogue';
 import type { ICopyRecord } from './copies';
-import { runGit } from './git';
+import { gitSpawnFailed, runGit } from './git';
 import type { ITaskHandle, ITaskResult } from './tasks';
 
 const COMMIT = /^[0-9a-f]{40}$/;
@@ -461,13 +461,7 @@ export async function cloneSource(o: ICloneOptions): Promise<string> {
         onStderr: text => progress.push(text)
       });
     } catch (e) {
-      if (e instanceof SpawnError) {
-        throw errors.unavailable(
-          `git cannot be run on the server (${e.message}): the gallery needs git for this example.`,
-          'GIT_UNAVAILABLE'
-        );
-      }
-      throw e;
+      return gitSpawnFailed(e);
     }
     if (r.timedOut) {
       throw o.handle.signal.aborted ? cancelled() : timedOut(o.timeoutMs);

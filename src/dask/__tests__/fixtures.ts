@@ -3,8 +3,7 @@
  * Dask client over the fake HTTP seam that records each request's body.
  */
 import { nullTranslator } from '@jupyterlab/translation';
-import { ServerConnection } from '@jupyterlab/services';
-import { HpcServer } from '../../core/model';
+import { fakeHpcServer, IRequestSeen } from '../../__tests__/fakeServer';
 import { DaskClient } from '../api';
 import type { ICluster } from '../types';
 
@@ -33,30 +32,11 @@ export function cluster(overrides: Partial<ICluster> = {}): ICluster {
   };
 }
 
-export interface IRequestSeen {
-  method: string;
-  url: string;
-  body: string;
-}
+export type { IRequestSeen };
 
 export function fakeClient(
   handler: (req: IRequestSeen) => Response | Promise<Response>
 ): { client: DaskClient; requests: IRequestSeen[] } {
-  const requests: IRequestSeen[] = [];
-  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request =
-      input instanceof Request ? input : new Request(String(input), init);
-    const seen = {
-      method: request.method,
-      url: request.url,
-      body: await request.text()
-    };
-    requests.push(seen);
-    return handler(seen);
-  };
-  const settings = ServerConnection.makeSettings({
-    baseUrl: 'http://localhost:8888/user/alice/',
-    fetch: fetch as typeof window.fetch
-  });
-  return { client: new DaskClient(new HpcServer(settings)), requests };
+  const { server, requests } = fakeHpcServer(handler);
+  return { client: new DaskClient(server), requests };
 }

@@ -7,9 +7,7 @@
  * finished task.
  */
 import { nullTranslator } from '@jupyterlab/translation';
-import { ServerConnection } from '@jupyterlab/services';
-import { json } from '../../__tests__/fakeServer';
-import { HpcServer } from '../../core/model';
+import { fakeHpcServer, IRequestSeen, json } from '../../__tests__/fakeServer';
 import { GalleryClient } from '../api';
 import { filterExamples, GalleryModel, tagCounts } from '../model';
 import { taskOutcome } from '../plugin';
@@ -17,30 +15,11 @@ import type { IGalleryExample, IGalleryList, ITask } from '../types';
 
 const trans = nullTranslator.load('jupyterlab_hpc');
 
-interface ISeen {
-  method: string;
-  url: string;
-  body: string;
-}
-
-function fakeClient(handler: (req: ISeen) => Response | Promise<Response>) {
-  const requests: ISeen[] = [];
-  const fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
-    const request =
-      input instanceof Request ? input : new Request(String(input), init);
-    const seen = {
-      method: request.method,
-      url: request.url,
-      body: await request.text()
-    };
-    requests.push(seen);
-    return handler(seen);
-  };
-  const settings = ServerConnection.makeSettings({
-    baseUrl: 'http://localhost:8888/user/alice/',
-    fetch: fetch as typeof window.fetch
-  });
-  return { client: new GalleryClient(new HpcServer(settings)), requests };
+function fakeClient(
+  handler: (req: IRequestSeen) => Response | Promise<Response>
+) {
+  const { server, requests } = fakeHpcServer(handler);
+  return { client: new GalleryClient(server), requests };
 }
 
 function example(over: Partial<IGalleryExample> = {}): IGalleryExample {

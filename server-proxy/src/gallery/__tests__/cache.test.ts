@@ -23,30 +23,7 @@ import { Executor } from '../../exec';
 import { RepoCache } from '../cache';
 import { GalleryService } from '../service';
 import { IGitHttpServer, startGitHttp } from './gitHttp';
-
-function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, ...args], {
-    env: {
-      PATH: process.env.PATH,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_AUTHOR_NAME: 'Admin',
-      GIT_AUTHOR_EMAIL: 'admin@example.org',
-      GIT_COMMITTER_NAME: 'Admin',
-      GIT_COMMITTER_EMAIL: 'admin@example.org'
-    },
-    encoding: 'utf8'
-  }).trim();
-}
-
-function notebook(text: string): string {
-  return JSON.stringify({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {},
-    cells: [{ cell_type: 'markdown', metadata: {}, source: [text] }]
-  });
-}
+import { git, notebook } from './helpers';
 
 /** Every file (recursively) under `dir`, relative. */
 function files(dir: string): string[] {

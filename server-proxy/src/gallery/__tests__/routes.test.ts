@@ -20,6 +20,7 @@ import type { CapabilityService } from '../../capabilities';
 import { parseConfig } from '../../config';
 import { Executor } from '../../exec';
 import { GalleryService } from '../service';
+import { git } from './helpers';
 
 interface IErrorJson {
   error: { code: string; message: string };
@@ -57,21 +58,6 @@ const PNG = Buffer.from(
 );
 const SVG =
   '<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>';
-
-function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, ...args], {
-    env: {
-      PATH: process.env.PATH,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_AUTHOR_NAME: 'Admin',
-      GIT_AUTHOR_EMAIL: 'admin@example.org',
-      GIT_COMMITTER_NAME: 'Admin',
-      GIT_COMMITTER_EMAIL: 'admin@example.org'
-    },
-    encoding: 'utf8'
-  }).trim();
-}
 
 describe('gallery routes', () => {
   let dir: string;

@@ -8,7 +8,6 @@
  * shows only the user's own changes.
  */
 import type { FastifyInstance } from 'fastify';
-import { execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -27,21 +26,7 @@ import { parseConfig } from '../../config';
 import { Executor } from '../../exec';
 import { GalleryService } from '../service';
 import type { ITask, IUpdateReport } from '../types';
-
-function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, ...args], {
-    env: {
-      PATH: process.env.PATH,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_AUTHOR_NAME: 'Admin',
-      GIT_AUTHOR_EMAIL: 'admin@example.org',
-      GIT_COMMITTER_NAME: 'Admin',
-      GIT_COMMITTER_EMAIL: 'admin@example.org'
-    },
-    encoding: 'utf8'
-  }).trimEnd();
-}
+import { git } from './helpers';
 
 /** Writes each `name: content` (null removes) into `dir`. */
 function put(dir: string, files: Record<string, string | null>): void {

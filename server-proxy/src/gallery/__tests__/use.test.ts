@@ -35,30 +35,7 @@ import { GalleryService } from '../service';
 import type { ITask } from '../types';
 import { claimFolder, writePending } from '../use';
 import { IGitHttpServer, startGitHttp } from './gitHttp';
-
-function git(repo: string, ...args: string[]): string {
-  return execFileSync('git', ['-C', repo, ...args], {
-    env: {
-      PATH: process.env.PATH,
-      GIT_CONFIG_NOSYSTEM: '1',
-      GIT_CONFIG_GLOBAL: '/dev/null',
-      GIT_AUTHOR_NAME: 'Admin',
-      GIT_AUTHOR_EMAIL: 'admin@example.org',
-      GIT_COMMITTER_NAME: 'Admin',
-      GIT_COMMITTER_EMAIL: 'admin@example.org'
-    },
-    encoding: 'utf8'
-  }).trim();
-}
-
-function notebook(text: string): string {
-  return JSON.stringify({
-    nbformat: 4,
-    nbformat_minor: 5,
-    metadata: {},
-    cells: [{ cell_type: 'markdown', metadata: {}, source: [text] }]
-  });
-}
+import { git, notebook } from './helpers';
 
 /** Every path under `dir` (relative, sorted), with a hash of each file. */
 function tree(dir: string): string[] {
