@@ -10,6 +10,10 @@ import {
   writeFileSync
 } from 'fs';
 import { join, resolve } from 'path';
+import {
+  IGitHttpServer,
+  startGitHttp
+} from '../../server-proxy/src/gallery/__tests__/gitHttp';
 import { IExtraServer, startExtraServer } from './servers';
 
 /**
@@ -35,6 +39,7 @@ const BUILD = resolve(
 let dir = '';
 let repo = '';
 const servers: IExtraServer[] = [];
+let gitServer: IGitHttpServer | null = null;
 
 function git(...args: string[]): string {
   return execFileSync('git', ['-C', repo, ...args], {
@@ -134,7 +139,24 @@ test.beforeAll(async ({}, info) => {
       ]
     })
   );
+  // A real git server over HTTP that takes its time (3 s per request).
+  gitServer = await startGitHttp(join(dir, 'http'), { slowSeconds: 3 });
+  execFileSync('git', [
+    'clone',
+    '-q',
+    '--bare',
+    repo,
+    join(dir, 'http', 'repos', 'arrays.git')
+  ]);
   const cat = JSON.parse(readFileSync(catalogue, 'utf8'));
+  cat.examples.push({
+    id: 'slow-remote',
+    // eslint-disable-next-line jupyter/no-untranslated-string -- catalogue data
+    title: 'A slow remote repository',
+    status: 'staged',
+    entry: 'job-arrays.ipynb',
+    source: { git: gitServer.slowUrl('arrays.git'), ref: 'main' }
+  });
   cat.examples.push({
     id: 'xss-output',
     // eslint-disable-next-line jupyter/no-untranslated-string -- catalogue data
@@ -150,6 +172,7 @@ test.beforeAll(async ({}, info) => {
     config,
     JSON.stringify({
       gallery: {
+        allowedProtocols: ['https', 'file', 'http'],
         catalogues: [catalogue],
         stagingDir: join(dir, 'staging'),
         reviewers: ['bob']
@@ -176,6 +199,7 @@ test.beforeAll(async ({}, info) => {
 
 test.afterAll(async () => {
   await Promise.all(servers.map(s => s.stop()));
+  await gitServer?.stop();
   if (dir) {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -360,6 +384,49 @@ test.describe('as alice', () => {
     await expect(
       preview.getByRole('button', { name: 'Use this example' })
     ).toBeVisible();
+  });
+
+  test('Use shows progress, survives a page reload, and Cancel leaves nothing', async ({
+    page
+  }) => {
+    test.setTimeout(120000);
+    await openGallery(page);
+    const slow = card(page, 'slow-remote');
+    await slow
+      .getByRole('button', { name: 'Use A slow remote repository' })
+      .click();
+    const bar = slow.getByRole('progressbar');
+    await expect(bar).toBeVisible();
+    // What git is doing, in words (waiting on the slow server: "Connecting").
+    await expect(bar).toHaveAttribute('aria-valuetext', /\w+/);
+    await expect(slow.locator('.jp-HpcGallery-progressText')).not.toBeEmpty();
+    // The page goes away and comes back: the copy is still followed.
+    await page.reload();
+    await page.waitForFunction(() =>
+      window.galata?.app?.commands?.hasCommand('jupyterlab-hpc:gallery-open')
+    );
+    await openGallery(page);
+    await expect(
+      card(page, 'slow-remote').getByRole('progressbar')
+    ).toBeVisible({ timeout: 15000 });
+    await card(page, 'slow-remote')
+      .getByRole('button', { name: 'Cancel' })
+      .click();
+    await expect(
+      card(page, 'slow-remote').getByRole('progressbar')
+    ).toHaveCount(0, { timeout: 15000 });
+    // The claimed folder is gone, and nothing else was made.
+    expect((await contents(page, 'GET', 'examples/slow-remote')).status).toBe(
+      404
+    );
+    const tasks = await page.evaluate(async () =>
+      (await fetch('/hpc/api/gallery/tasks')).json()
+    );
+    expect(
+      tasks.tasks
+        .filter((t: { exampleId: string }) => t.exampleId === 'slow-remote')
+        .map((t: { state: string }) => t.state)
+    ).toEqual(['cancelled']);
   });
 
   test('a notebook submitted from the file browser is staged; bob rejects it with a note that alice sees', async ({
