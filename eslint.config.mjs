@@ -12,7 +12,8 @@ export default tseslint.config(
       'ui-tests/build/**',
       'ui-tests/labextensions*/**',
       'ui-tests/test-results/**',
-      'coverage/**'
+      'coverage/**',
+      'server-proxy/dist/**'
     ]
   },
   // TypeScript sources only: the JS files are build configs (prettier-checked).

@@ -1,0 +1,26 @@
+// The server as one file, dist/hpc-proxy.cjs: src/main.ts and every
+// dependency (fastify, ajv, http-proxy) bundled by esbuild for Node 20, with
+// the package's version built in, so it runs with nothing else installed
+// (the npm package's bin and the Python wheel's launcher start it).
+// usage: node scripts/bundle.mjs   (npm run bundle -w server-proxy)
+import { build } from 'esbuild';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+await build({
+  entryPoints: [join(root, 'src', 'main.ts')],
+  outfile: join(root, 'dist', 'hpc-proxy.cjs'),
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  minify: false,
+  legalComments: 'inline',
+  define: { HPC_BUNDLED_VERSION: JSON.stringify(version) },
+  logLevel: 'warning'
+});
+console.log(`dist/hpc-proxy.cjs (version ${version})`);
