@@ -9,7 +9,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const { version } = JSON.parse(
+  readFileSync(join(root, 'package.json'), 'utf8')
+);
 
 await build({
   entryPoints: [join(root, 'src', 'main.ts')],
