@@ -18,7 +18,7 @@ PKGS=(
   python3-distributed python3-numpy python3-prometheus-client
   git curl                           # gallery clones; health checks in scripts
   acl                                # setfacl: the UI tests' user may pass through a checkout's parents
-  python3-hatchling python3-build    # the Python wheel, built offline (scripts/build-wheel.sh)
+  python3-hatchling python3-build python3-pip  # the Python wheel, built offline (scripts/build-wheel.sh) and installed in a test
 )
 
 require_debian
