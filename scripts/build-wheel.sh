@@ -31,7 +31,7 @@ if [[ $prod == 1 || ! -f jupyterlab_hpc/labextension/package.json ]]; then
 fi
 log "bundling the server"
 npm run -s bundle -w server-proxy
-install -m 644 server-proxy/dist/hpc-proxy.cjs jupyterlab_hpc/server/hpc-proxy.cjs
+install -D -m 644 server-proxy/dist/hpc-proxy.cjs jupyterlab_hpc/server/hpc-proxy.cjs
 log "building the wheel"
 # Debian's hatchling lists `editables`, which Debian 12 does not package (only
 # editable installs use it): hence --skip-dependency-check.
